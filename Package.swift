@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tape",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tape", targets: ["tape"]),
+        .executable(name: "tape-bench", targets: ["TapeBench"]),
+    ],
+    targets: [
+        // System libraries, linked through pkg-config; `make deps` installs them with apt.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Header-only: exposes epoll, eventfd, timerfd and inotify, which Glibc does not.
+        .systemLibrary(name: "CSystem"),
+
+        .target(name: "EventLog", dependencies: ["CLZ4", "CSystem"]),
+        .target(name: "Projections", dependencies: ["EventLog", "CSQLite"]),
+        .target(name: "Services", dependencies: ["EventLog", "Projections"]),
+        .target(name: "Gateway", dependencies: ["Services", "Projections", "EventLog", "CSystem"]),
+        .executableTarget(name: "tape", dependencies: ["EventLog", "Projections", "Services", "Gateway"]),
+        .executableTarget(name: "TapeBench", dependencies: ["EventLog", "Projections", "Services", "Gateway", "CSQLite"]),
+
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "tape"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "tape"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Projections", "EventLog", "tape"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Services", "EventLog", "tape"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
