@@ -1,3 +1,5 @@
+import Foundation
+
 /// A point in time as nanoseconds since the Unix epoch (UTC); the log's only notion of time.
 public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
     public var rawValue: Int64
