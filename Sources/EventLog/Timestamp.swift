@@ -83,3 +83,12 @@ public struct CalendarDay: RawRepresentable, Hashable, Comparable, Sendable, Cus
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
     }
 }
+
+extension Timestamp {
+    /// The wall clock (CLOCK_REALTIME). Only edges of the system read it: never projections.
+    public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(nanoseconds: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
+    }
+}

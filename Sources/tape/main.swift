@@ -1,2 +1,54 @@
 import EventLog
-print("tape")
+import Glibc
+
+let usage = """
+usage: tape <command> [options]
+
+  verify        --data DIR                      check every frame and index of the log
+  dump          --data DIR [--from-offset N] [--limit N] [--type T[,T]]
+                                                print events as NDJSON
+  log stats     --data DIR [--json]             segments, events, bytes, ratio, offsets, times
+  bench [log|all] [--ticks N]                   run benchmarks (the tape-bench executable)
+
+DIR defaults to $TAPE_DATA, else ./data; the log lives in DIR/log.
+"""
+
+/// Runs one command and returns its exit status.
+func run(_ argv: [String]) -> Int32 {
+    guard let command = argv.first else {
+        print(usage)
+        return 64
+    }
+    do {
+        var rest = Array(argv.dropFirst())
+        if command == "log" {
+            guard rest.first == "stats" else { throw UsageError("usage: tape log stats --data DIR") }
+            rest.removeFirst()
+        }
+        var args = try Arguments(rest)
+        switch command {
+        case "verify": return try LogCommands.verify(&args)
+        case "dump": return try LogCommands.dump(&args)
+        case "log": return try LogCommands.stats(&args)
+        case "bench": return BenchCommand.run(rest)
+        case "debug-append-loop": return try DebugCommands.appendLoop(&args)
+        case "help", "--help", "-h":
+            print(usage)
+            return 0
+        default:
+            throw UsageError("unknown command '\(command)'")
+        }
+    } catch let error as UsageError {
+        printError("tape: \(error)\n\n\(usage)")
+        return 64
+    } catch let error as LogError {
+        printError("tape: \(error)")
+        if case .corrupt = error { return 65 }
+        return 74
+    } catch {
+        printError("tape: \(error)")
+        return 1
+    }
+}
+
+exit(run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,192 @@
+import Foundation
+import Glibc
+
+/// The append side of a log directory: one writer per directory, guarded by `flock`.
+///
+/// Appends are serialized by `appendLock` (encode, compress, write); fdatasyncs are serialized
+/// by `syncLock` so that appenders arriving during a sync share the next one (group commit).
+/// Safe to use from any thread.
+public final class EventLog: @unchecked Sendable {
+    public let directory: String
+    public let options: LogOptions
+    /// What opening the directory found and repaired.
+    public let recovery: RecoveryReport
+
+    private let lockFile: File
+    private let appendLock: Monitor<Appender>
+    private let syncLock = Monitor(())
+    private let progress: Monitor<Progress>
+    private var flusher: Thread?
+
+    struct Progress {
+        /// One past the last offset written.
+        var acceptedEnd: UInt64
+        /// One past the last offset known durable under the configured policy.
+        var durableEnd: UInt64
+        var isClosed = false
+        /// A failed fdatasync: the page cache can no longer be trusted, so appends stop.
+        var failure: LogError?
+        var appendedBytes: UInt64 = 0
+    }
+
+    struct Appender {
+        var segment: File
+        var segmentBase: UInt64
+        var segmentSize: Int64
+        var index: SegmentIndex
+        var nextOffset: UInt64
+        var raw = ByteWriter(capacity: 1 << 16)
+        var batch: [UInt8] = []
+        let encoder = LZ4FrameEncoder()
+        var sealed: [UInt64]
+    }
+
+    /// Opens (creating if needed) a log directory for appending, recovering a torn tail.
+    public init(directory: String, options: LogOptions = LogOptions()) throws {
+        self.directory = directory
+        self.options = options
+        try File.makeDirectory(directory)
+        lockFile = try EventLog.acquireLock(directory)
+
+        var report = RecoveryReport()
+        var bases = try EventLog.segmentBases(in: directory)
+        if bases.isEmpty {
+            _ = try File(path: directory + "/" + SegmentName.segment(0), flags: O_RDWR | O_CREAT)
+            try File.synchronizeDirectory(directory)
+            bases = [0]
+        }
+        for base in bases.dropLast() {
+            if try EventLog.ensureIndex(directory: directory, base: base, interval: options.indexInterval) {
+                report.rebuiltIndexes.append(SegmentName.index(base))
+            }
+        }
+        let last = bases.last!
+        let file = try File(path: directory + "/" + SegmentName.segment(last), flags: O_RDWR)
+        let (index, size) = try EventLog.recoverTail(file, base: last, options: options, report: &report)
+        appendLock = Monitor(Appender(segment: file, segmentBase: last, segmentSize: size, index: index,
+                                      nextOffset: index.endOffset, sealed: Array(bases.dropLast())))
+        progress = Monitor(Progress(acceptedEnd: index.endOffset, durableEnd: index.endOffset))
+        recovery = report
+
+        if case .interval(let ms) = options.durability {
+            let thread = Thread { [weak self] in
+                while let log = self, !log.progress.withLock({ $0.isClosed }) {
+                    usleep(useconds_t(ms * 1000))
+                    try? log.synchronize(upTo: log.progress.withLock { $0.acceptedEnd })
+                }
+            }
+            thread.name = "tape-log-flusher"
+            thread.start()
+            flusher = thread
+        }
+    }
+
+    deinit { try? close() }
+
+    // MARK: appending
+
+    /// Appends records as one batch and returns their offsets once durable per the policy.
+    @discardableResult
+    public func append(_ records: [Record]) throws -> ClosedRange<UInt64> {
+        guard !records.isEmpty else { throw LogError.invalidArgument("an append needs at least one record") }
+        guard records.count <= Int(UInt32.max) else { throw LogError.invalidArgument("too many records in one append") }
+        if let failure = progress.withLock({ $0.isClosed ? LogError.closed : $0.failure }) { throw failure }
+
+        let (range, bytes) = try appendLock.withLock { (a: inout Appender) throws -> (ClosedRange<UInt64>, Int) in
+            a.raw.bytes.removeAll(keepingCapacity: true)
+            var previous = Timestamp.zero
+            var minTime = records[0].time, maxTime = records[0].time
+            for record in records {
+                RecordCodec.encode(record, previousTime: &previous, into: &a.raw)
+                minTime = min(minTime, record.time)
+                maxTime = max(maxTime, record.time)
+            }
+            guard a.raw.count <= Int(UInt32.max) - 1024 else { throw LogError.invalidArgument("batch too large: \(a.raw.count) bytes") }
+            let frameLength = a.raw.bytes.withUnsafeBytes { a.encoder.compress($0) }
+            let header = BatchHeader(baseOffset: a.nextOffset, count: UInt32(records.count), minTime: minTime, maxTime: maxTime,
+                                     frameLength: UInt32(frameLength), rawLength: UInt32(a.raw.count))
+            a.batch.removeAll(keepingCapacity: true)
+            a.batch.append(contentsOf: header.encoded())
+            a.encoder.output.withUnsafeBytes { a.batch.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<frameLength])) }
+
+            if a.segmentSize > 0 && a.segmentSize + Int64(a.batch.count) > options.segmentSize {
+                try roll(&a)
+            }
+            do {
+                try a.segment.write(a.batch, at: a.segmentSize)
+            } catch {
+                // Leave no partial batch behind: a later append (after space returns) starts clean.
+                try? a.segment.truncate(to: a.segmentSize)
+                throw error
+            }
+            a.index.add(header, at: a.segmentSize)
+            a.segmentSize += Int64(a.batch.count)
+            a.nextOffset = header.endOffset
+            return (header.baseOffset...(header.endOffset - 1), a.batch.count)
+        }
+        progress.update {
+            $0.acceptedEnd = max($0.acceptedEnd, range.upperBound + 1)
+            $0.appendedBytes += UInt64(bytes)
+            if options.durability == .never { $0.durableEnd = $0.acceptedEnd }
+        }
+        if options.durability == .always { try synchronize(upTo: range.upperBound + 1) }
+        return range
+    }
+
+    /// Makes everything below `end` durable with as few fdatasyncs as possible.
+    private func synchronize(upTo end: UInt64) throws {
+        try syncLock.withLock { (_: inout Void) throws in
+            if let failure = progress.withLock({ $0.failure }) { throw failure }
+            if progress.withLock({ $0.durableEnd }) >= end { return }
+            let (file, target) = appendLock.withLock { ($0.segment, $0.nextOffset) }
+            do {
+                try file.synchronizeData()
+            } catch let error as LogError {
+                progress.update { $0.failure = error }
+                throw error
+            }
+            progress.update { $0.durableEnd = max($0.durableEnd, target) }
+        }
+    }
+
+    /// Seals the current segment (fdatasync, index written) and starts the next.
+    private func roll(_ a: inout Appender) throws {
+        try a.segment.synchronizeData()
+        try File.writeAtomically(a.index.encoded(), to: directory + "/" + SegmentName.index(a.segmentBase))
+        let next = try File(path: directory + "/" + SegmentName.segment(a.nextOffset), flags: O_RDWR | O_CREAT | O_EXCL)
+        try File.synchronizeDirectory(directory)
+        a.sealed.append(a.segmentBase)
+        a.segment = next
+        a.segmentBase = a.nextOffset
+        a.segmentSize = 0
+        a.index = SegmentIndex(baseOffset: a.nextOffset, interval: options.indexInterval)
+        try applyRetention(&a)
+    }
+
+    // MARK: state
+
+    /// One past the last offset written (accepted).
+    public var acceptedEnd: UInt64 { progress.withLock { $0.acceptedEnd } }
+    /// One past the last durable offset; readers in this process see up to here.
+    public var durableEnd: UInt64 { progress.withLock { $0.durableEnd } }
+    /// Bytes appended since open.
+    public var appendedBytes: UInt64 { progress.withLock { $0.appendedBytes } }
+    /// Why appends are refused, if they are.
+    public var failure: LogError? { progress.withLock { $0.failure } }
+
+    /// Blocks until the durable end passes `offset` or `timeout` elapses; returns the durable end.
+    public func waitForDurableEnd(beyond offset: UInt64, timeout: Duration?) -> UInt64 {
+        progress.wait(until: { $0.durableEnd > offset || $0.isClosed }, timeout: timeout) { $0.durableEnd }
+    }
+
+    /// A reader that sees exactly what this log has made durable and wakes on its appends.
+    public func makeReader() throws -> LogReader { try LogReader(directory: directory, writer: self) }
+
+    /// Syncs what was written, stops the flusher and releases the writer lock (when deinit runs).
+    public func close() throws {
+        guard !progress.withLock({ $0.isClosed }) else { return }
+        try? synchronize(upTo: acceptedEnd)
+        progress.update { $0.isClosed = true }
+        flock(lockFile.descriptor, LOCK_UN)
+    }
+}

@@ -1,0 +1,102 @@
+/// Builds compact JSON text by hand: fast, allocation-light, and deterministic (fields in the
+/// order written), which is what NDJSON dumps and byte-identical replays need.
+/// A value type owned by one thread at a time.
+public struct JSONText: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = [false]
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
+    public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+
+    /// Writes `"name":` inside an object; the value follows.
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma[needsComma.count - 1] = false
+    }
+
+    public mutating func key(dynamic name: String) {
+        separate()
+        appendQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+    }
+
+    public mutating func value(_ v: String) { separate(); appendQuoted(v) }
+    public mutating func value(_ v: some BinaryInteger) { separate(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func value(_ v: Bool) { separate(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
+    public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
+
+    /// Finite doubles in Swift's shortest round-trip form; NaN and infinities become null.
+    public mutating func value(_ v: Double) {
+        separate()
+        guard v.isFinite else { bytes.append(contentsOf: "null".utf8); return }
+        if v == v.rounded(), abs(v) < 1e15 { bytes.append(contentsOf: String(Int64(v)).utf8) } else { bytes.append(contentsOf: v.description.utf8) }
+    }
+
+    /// An exact decimal: `units / 10^decimals`, e.g. (152345, 2) → 1523.45.
+    public mutating func decimal(_ units: Int64, decimals: UInt8) {
+        separate()
+        JSONText.appendDecimal(units, decimals: decimals, to: &bytes)
+    }
+
+    /// A timestamp as Unix seconds with up to nine exact fractional digits.
+    public mutating func seconds(_ time: Timestamp) { decimal(time.rawValue, decimals: 9) }
+
+    /// Writes text that is already valid JSON.
+    public mutating func raw(_ json: String) { separate(); bytes.append(contentsOf: json.utf8) }
+
+    /// Ends a line of NDJSON: the next value starts a new top-level document.
+    public mutating func newline() {
+        bytes.append(UInt8(ascii: "\n"))
+        needsComma = [false]
+    }
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true); needsComma = [false] }
+
+    public static func appendDecimal(_ units: Int64, decimals: UInt8, to bytes: inout [UInt8]) {
+        if units < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = units.magnitude
+        var divisor: UInt64 = 1
+        for _ in 0..<decimals { divisor *= 10 }
+        bytes.append(contentsOf: String(magnitude / divisor).utf8)
+        var fraction = magnitude % divisor
+        guard fraction != 0 else { return }
+        var digits = Int(decimals)
+        while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+        let text = String(fraction)
+        bytes.append(UInt8(ascii: "."))
+        for _ in 0..<(digits - text.utf8.count) { bytes.append(UInt8(ascii: "0")) }
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    private mutating func separate() {
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+    }
+
+    private mutating func appendQuoted(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+            case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,212 @@
+import CSystem
+import Glibc
+
+/// Reads a log directory: by offset, by time, and as a live tail.
+///
+/// A reader made by `EventLog.makeReader()` sees exactly what its writer has made durable and
+/// wakes on its appends; a reader opened on a directory (possibly written by another process)
+/// sees every complete batch on disk and wakes through inotify. Either way no entry is skipped:
+/// damage stops the read with the segment, byte position and offsets.
+/// Safe to share between threads; reads on one reader are serialized.
+public final class LogReader: LogSource, @unchecked Sendable {
+    public let directory: String
+    private let writer: EventLog?
+    private let state = Monitor(State())
+    private let watch = Monitor<Int32?>(nil)
+
+    final class Segment {
+        let base: UInt64
+        let reader: SegmentReader
+        var index: SegmentIndex
+        var isSealed = false
+        init(base: UInt64, reader: SegmentReader, index: SegmentIndex) {
+            self.base = base
+            self.reader = reader
+            self.index = index
+        }
+    }
+
+    struct State {
+        var segments: [Segment] = []
+    }
+
+    /// Opens a reader on a directory written by this or another process.
+    public convenience init(directory: String) throws {
+        try self.init(directory: directory, writer: nil)
+    }
+
+    init(directory: String, writer: EventLog?) throws {
+        self.directory = directory
+        self.writer = writer
+        guard File.exists(directory) else {
+            throw LogError.system(operation: "open log directory", path: directory, errno: ENOENT)
+        }
+        try state.withLock { try refresh(&$0) }
+    }
+
+    deinit {
+        if let fd = watch.withLock({ $0 }) { close(fd) }
+    }
+
+    // MARK: LogSource
+
+    public func endOffset() throws -> UInt64 {
+        if let writer { return writer.durableEnd }
+        return try state.withLock { s in
+            try refresh(&s)
+            return s.segments.last?.index.endOffset ?? 0
+        }
+    }
+
+    /// The first offset still on disk (retention may have removed older segments).
+    public func startOffset() throws -> UInt64 {
+        try state.withLock { s in
+            try refresh(&s)
+            return s.segments.first?.base ?? 0
+        }
+    }
+
+    public func read(from offset: UInt64, limit: Int) throws -> [LogEntry] {
+        var entries: [LogEntry] = []
+        entries.reserveCapacity(min(limit, 4096))
+        try scan(from: offset, limit: limit) { entries.append($0); return true }
+        return entries
+    }
+
+    public func waitForEnd(beyond offset: UInt64, timeout: Duration) throws -> UInt64 {
+        if let writer { return writer.waitForDurableEnd(beyond: offset, timeout: timeout) }
+        let deadline = ContinuousClock.now + timeout
+        let fd = try inotifyDescriptor()
+        while true {
+            let end = try endOffset()
+            let left = deadline - ContinuousClock.now
+            if end > offset || left <= .zero { return end }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ms = Int32(clamping: max(1, left.nanoseconds / 1_000_000))
+            _ = retrying { poll(&pfd, 1, ms) }
+            var drain = [UInt8](repeating: 0, count: 4096)
+            while Glibc.read(fd, &drain, drain.count) > 0 {}
+        }
+    }
+
+    // MARK: reading
+
+    /// Calls `visit` for each entry from `offset` on, in log order, until `limit` entries, the
+    /// visible end, or `visit` returning false.
+    public func scan(from offset: UInt64, limit: Int = .max, _ visit: (LogEntry) throws -> Bool) throws {
+        let end = try endOffset()
+        guard offset < end, limit > 0 else { return }
+        let stop = offset + UInt64(min(UInt64(limit), end - offset))
+        try state.withLock { s in
+            if s.segments.last.map({ $0.index.endOffset < stop }) ?? true { try refresh(&s) }
+            guard let first = s.segments.first else { return }
+            guard offset >= first.base else { throw LogError.offsetDeleted(requested: offset, firstRetained: first.base) }
+            var i = segmentIndex(containing: offset, in: s.segments)
+            var next = offset
+            while next < stop && i < s.segments.count {
+                let segment = s.segments[i]
+                var position = segment.index.entry(containing: next)?.position ?? 0
+                while position < segment.index.coveredLength && next < stop {
+                    guard case .batch(let header) = try segment.reader.slot(at: position, fileSize: segment.index.coveredLength) else {
+                        throw segment.reader.corrupt(nil, at: position, "batch header is unreadable")
+                    }
+                    if header.endOffset > next {
+                        if let problem = try segment.reader.load(header, at: position) {
+                            throw segment.reader.corrupt(header, at: position, problem)
+                        }
+                        var keepGoing = true
+                        _ = try segment.reader.decode(header, at: position, from: next) { entry in
+                            guard entry.offset < stop else { return false }
+                            next = entry.offset + 1
+                            keepGoing = try visit(entry)
+                            return keepGoing
+                        }
+                        if !keepGoing { return }
+                    }
+                    position += header.totalLength
+                }
+                i += 1
+            }
+            if next < stop {
+                throw LogError.corrupt(segment: directory, position: 0, offsets: next...(stop - 1),
+                                       reason: "offsets \(next)..<\(stop) are missing from the segments")
+            }
+        }
+    }
+
+    /// The first offset whose event time is at or after `time` (the end if none is).
+    public func offset(atOrAfter time: Timestamp) throws -> UInt64 {
+        let end = try endOffset()
+        var found: UInt64?
+        let candidates: [(UInt64, SegmentIndex.Entry)] = try state.withLock { s in
+            try refresh(&s)
+            return s.segments.compactMap { seg in seg.index.firstEntry(reaching: time).map { (seg.base, $0) } }
+        }
+        for (_, entry) in candidates {
+            try scan(from: entry.baseOffset) { e in
+                if e.time >= time { found = e.offset; return false }
+                return true
+            }
+            if found != nil { break }
+        }
+        return min(found ?? end, end)
+    }
+
+    /// Entries from the first one at or after `time`, in log order.
+    public func read(fromTime time: Timestamp, limit: Int) throws -> [LogEntry] {
+        try read(from: offset(atOrAfter: time), limit: limit)
+    }
+
+    // MARK: segments
+
+    private func segmentIndex(containing offset: UInt64, in segments: [Segment]) -> Int {
+        var low = 0, high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].base <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(0, low - 1)
+    }
+
+    /// Brings the segment list and the indexes up to date with the directory.
+    private func refresh(_ s: inout State) throws {
+        let bases = try EventLog.segmentBases(in: directory)
+        s.segments.removeAll { !bases.contains($0.base) }
+        for base in bases where !s.segments.contains(where: { $0.base == base }) {
+            let path = directory + "/" + SegmentName.segment(base)
+            guard let file = try? File(path: path, flags: O_RDONLY) else { continue }
+            var index = SegmentIndex(baseOffset: base)
+            if base != bases.last,
+               let bytes = try? File(path: directory + "/" + SegmentName.index(base), flags: O_RDONLY).read(count: 64 << 20, at: 0),
+               let stored = SegmentIndex.decode(bytes, baseOffset: base), stored.coveredLength == (try? file.size()) {
+                index = stored
+            }
+            s.segments.append(Segment(base: base, reader: SegmentReader(file: file, baseOffset: base), index: index))
+        }
+        s.segments.sort { $0.base < $1.base }
+        for (i, segment) in s.segments.enumerated() where !segment.isSealed {
+            let isLast = i == s.segments.count - 1
+            let size = try segment.reader.file.size()
+            if segment.index.coveredLength < size {
+                segment.index = try EventLog.scanIndex(segment.reader, size: size, interval: segment.index.interval,
+                                                       isLast: isLast, startingFrom: segment.index)
+            }
+            segment.isSealed = !isLast
+        }
+    }
+
+    private func inotifyDescriptor() throws -> Int32 {
+        try watch.withLock { fd in
+            if let fd { return fd }
+            let created = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+            guard created >= 0 else { throw LogError.system(operation: "inotify_init1", path: directory, errno: errno) }
+            let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
+            guard inotify_add_watch(created, directory, mask) >= 0 else {
+                close(created)
+                throw LogError.system(operation: "inotify_add_watch", path: directory, errno: errno)
+            }
+            fd = created
+            return created
+        }
+    }
+}
