@@ -13,9 +13,7 @@ struct InstrumentImportTests {
             exchange: exchange)
     }
 
-    static func rows(_ instruments: [Instrument]) -> [KiteInstrumentCSV.Row] {
-        instruments.enumerated().map { KiteInstrumentCSV.Row(line: $0.offset + 2, instrument: $0.element) }
-    }
+    static func rows(_ instruments: [Instrument]) -> [KiteInstrumentCSV.Row] { KiteInstrumentCSVTestRows.make(instruments) }
 
     /// What the instruments projection will do with the events: the active catalog after them.
     static func apply(_ events: [Event], to catalog: [UInt32: Instrument]) -> [UInt32: Instrument] {

@@ -292,7 +292,8 @@ extension InstrumentFixture {
             let root = roots[random.next(in: 0...(roots.count - 1))]
             let sector = sectors[random.next(in: 0...(sectors.count - 1))]
             if random.next(in: 0...2) == 0 {
-                let second = roots[random.next(in: 0...(roots.count - 1))]
+                var second = root
+                while second == root { second = roots[random.next(in: 0...(roots.count - 1))] }
                 return (root + second.prefix(3) + sector.short, "\(root) \(second) \(sector.long) LTD", root + second.prefix(3))
             }
             return (root + sector.short, "\(root) \(sector.long) LTD", root)
