@@ -116,13 +116,17 @@ struct InstrumentFixtureTests {
         #expect(try KiteInstrumentCSV.parse(contentsOfFile: expired).instruments == Self.output.expired)
     }
 
-    @Test func demoImportsListEverythingThenDelistTheExpired() throws {
-        let first = InstrumentImport(catalog: [:], rows: KiteInstrumentCSVTestRows.make(Self.everything))
-        #expect(first.summary.listed == Self.everything.count)
-        let catalog = InstrumentImportTests.apply(first.events, to: [:])
-        let second = InstrumentImport(catalog: catalog, rows: KiteInstrumentCSVTestRows.make(Self.output.active))
-        #expect(second.events == Self.output.expired.map(\.token).sorted().map { .instrumentDelisted(token: $0) })
-        #expect(second.summary.unchanged == 96_390)
+    @Test func importingTheExpiredFileThenTheActiveOneLeavesDelistedContracts() {
+        let expired = InstrumentImport(catalog: [:], rows: KiteInstrumentCSVTestRows.make(Self.output.expired))
+        #expect(expired.summary.listed == Self.output.expired.count)
+        let catalog = InstrumentImportTests.apply(expired.events, to: [:])
+        let active = InstrumentImport(catalog: catalog, rows: KiteInstrumentCSVTestRows.make(Self.output.active))
+        #expect(active.summary.listed == 96_390)
+        #expect(active.summary.delisted == Self.output.expired.count)
+        #expect(Array(active.events.prefix(Self.output.expired.count))
+            == Self.output.expired.map(\.token).sorted().map { .instrumentDelisted(token: $0) })
+        let final = InstrumentImportTests.apply(active.events, to: catalog)
+        #expect(InstrumentImport(catalog: final, rows: KiteInstrumentCSVTestRows.make(Self.output.active)).events == [])
     }
 
     @Test func liquidTokensAreDistinctActiveAndRankedByLiquidity() throws {
