@@ -28,6 +28,14 @@ struct InstrumentFixtureTests {
         #expect((1_000...10_000).contains(output.expired.count))
     }
 
+    /// Fixtures/README.md quotes these; a change to the generator must update it.
+    @Test func seedOneHasTheMixTheFixtureReadmeDocuments() {
+        var byType: [String: Int] = [:]
+        for instrument in Self.output.active { byType[instrument.instrumentType, default: 0] += 1 }
+        #expect(byType == ["CE": 35_741, "PE": 35_741, "FUT": 816, "EQ": 24_092])
+        #expect(Self.output.expired.count == 5_955)
+    }
+
     @Test func tokensAreUniqueAcrossActiveAndExpired() {
         #expect(Set(Self.everything.map(\.token)).count == Self.everything.count)
     }

@@ -79,7 +79,7 @@ extension InstrumentFixture {
                 name: name, exchange: exchange, spot: spot, strikeStep: 0.25, lotSize: 1, futureTick: 0.0025,
                 optionTick: 0.0025, rule: .currencyMonthly, weeklyCount: isNSE && isDollar ? 4 : 0, weeklyWeekday: 4,
                 monthlyFutures: isNSE ? 12 : 6, monthlyOptions: 3,
-                strikesPerSide: isNSE ? (isDollar ? 50 : 30) : 20, weeklyStrikesPerSide: 35,
+                strikesPerSide: isNSE ? (isDollar ? 28 : 20) : 14, weeklyStrikesPerSide: 18,
                 quarterlyOptions: isNSE && isDollar ? 3 : 0)
         }
     }

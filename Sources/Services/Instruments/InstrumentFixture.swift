@@ -9,11 +9,11 @@ import EventLog
 /// |---|---|---|
 /// | NSE, BSE (`INDICES`) | 60 NSE and 25 BSE indices, `EQ`, lot 0 | 85 |
 /// | NSE | the 207 F&O stocks, then synthetic companies, `-BE/-BL/-SM/-ST` series, ETFs, bonds | 9,000 |
-/// | NFO | NIFTY (4 Tuesday weeklies, 3 monthlies, 3 quarterlies, half-yearlies to five years out), BANKNIFTY (+3 quarterlies), FINNIFTY, MIDCPNIFTY, NIFTYNXT50 and 207 stocks: 3 monthly futures and option chains each | ~58,500 |
-/// | BFO | SENSEX (4 Thursday weeklies + monthlies), BANKEX, SENSEX50 | ~7,800 |
-/// | CDS, BCD | USDINR (weeklies on CDS), EURINR, GBPINR, JPYINR; tick 0.0025, lot 1 | ~2,200 / ~830 |
-/// | MCX | 21 commodities' futures; options on the 11 main ones | ~4,500 |
-/// | BSE | the F&O stocks, about half the NSE companies dual-listed, BSE-only companies and debt: whatever makes the total exact | ~13,400 |
+/// | NFO | NIFTY (4 Tuesday weeklies, 3 monthlies, 3 quarterlies, half-yearlies to five years out), BANKNIFTY (+3 quarterlies), FINNIFTY, MIDCPNIFTY, NIFTYNXT50 and 207 stocks: 3 monthly futures and option chains each | ~58,100 |
+/// | BFO | SENSEX (4 Thursday weeklies + monthlies), BANKEX, SENSEX50 | ~7,650 |
+/// | CDS, BCD | USDINR (weeklies on CDS), EURINR, GBPINR, JPYINR; tick 0.0025, lot 1 | ~1,360 / ~580 |
+/// | MCX | 21 commodities' futures; options on the 11 main ones | ~4,600 |
+/// | BSE | the F&O stocks, about half the NSE companies dual-listed, BSE-only companies and debt: whatever makes the total exact | ~15,000 |
 ///
 /// Options are about three quarters of the rows, as in the real master. Tokens follow Kite:
 /// `instrument_token = exchange_token << 8 | segment code` (nse 1, nfo 2, cds 3, bse 4, bfo 5,
@@ -23,7 +23,7 @@ import EventLog
 /// Spots, chain widths and company names come from a `SplitMix64` seeded with `seed`, so the
 /// same seed and day always give the same file.
 ///
-/// `expired` holds the few thousand contracts (~6,400 for seed 1) that expired in the 14 days
+/// `expired` holds the few thousand contracts (~6,000 for seed 1) that expired in the 14 days
 /// before the reference day: index, currency and MCX options and every future (the stock
 /// option chains of the expired monthly are left out to keep it small). A demo imports
 /// active + expired, then active alone, so the log holds delistings. Expiry rules are the
