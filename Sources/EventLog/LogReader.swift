@@ -171,8 +171,10 @@ public final class LogReader: LogSource, @unchecked Sendable {
     /// Brings the segment list and the indexes up to date with the directory.
     private func refresh(_ s: inout State) throws {
         let bases = try EventLog.segmentBases(in: directory)
-        s.segments.removeAll { !bases.contains($0.base) }
-        for base in bases where !s.segments.contains(where: { $0.base == base }) {
+        let present = Set(bases)
+        s.segments.removeAll { !present.contains($0.base) }
+        let known = Set(s.segments.map(\.base))
+        for base in bases where !known.contains(base) {
             let path = directory + "/" + SegmentName.segment(base)
             guard let file = try? File(path: path, flags: O_RDONLY) else { continue }
             var index = SegmentIndex(baseOffset: base)

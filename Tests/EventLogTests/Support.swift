@@ -1,0 +1,73 @@
+import EventLog
+import Foundation
+import Glibc
+
+/// A seeded PRNG (SplitMix64) so property tests replay exactly.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A fresh directory under /tmp, removed when the value is dropped.
+final class TemporaryDirectory {
+    let path: String
+    init() {
+        var template = Array("/tmp/tape-test-XXXXXX".utf8CString)
+        path = String(cString: mkdtemp(&template)!)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    var log: String { path + "/log" }
+}
+
+/// The built `tape` executable, beside the test bundle.
+var tapeExecutable: String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    let me = String(decoding: buffer[0..<max(0, n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/tape"
+}
+
+/// Runs a command to completion and returns its exit status and standard output.
+@discardableResult
+func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A deterministic tick at offset `n`, so that a reader can check any entry it finds.
+func tickRecord(_ n: UInt64) -> Record {
+    Record(time: Timestamp(nanoseconds: 1_764_300_000_000_000_000 + Int64(n) * 1_000),
+           event: .tick(Tick(token: UInt32(n % 2000) + 1, price: Int64(n % 100_000), volume: n)))
+}
+
+func tickRecords(_ range: Range<UInt64>) -> [Record] { range.map(tickRecord) }
+
+/// Flips one byte of a file in place.
+func flipByte(in path: String, at position: Int64) throws {
+    let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+    try handle.seek(toOffset: UInt64(position))
+    let byte = try handle.read(upToCount: 1)![0]
+    try handle.seek(toOffset: UInt64(position))
+    try handle.write(contentsOf: [byte ^ 0x5A])
+    try handle.close()
+}
+
+func fileSize(_ path: String) -> Int64 {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int64(st.st_size) : -1
+}
