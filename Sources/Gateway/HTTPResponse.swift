@@ -6,6 +6,8 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The content, sent in full or streamed.
     public var body: HTTPResponseBody
+    /// Set on a 101 made by `webSocket(accepting:protocols:makeHandler:)`: the connection switches to WebSocket.
+    var webSocketUpgrade: WebSocketUpgrade?
 
     /// Makes a response with a complete body.
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {

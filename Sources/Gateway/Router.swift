@@ -1,0 +1,82 @@
+/// A mutable table of routes and middleware, frozen by `makeResponder()` into an immutable responder; a value type.
+public struct Router: Sendable {
+    /// A handler that answers at once on the loop thread; a thrown `HTTPError` becomes its JSON response, anything else a 500.
+    public typealias Handler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
+    /// A handler that answers through `Reply`, possibly later from another thread.
+    public typealias DeferredHandler = @Sendable (HTTPRequest, RequestContext, Reply) -> Void
+
+    struct Route: Sendable {
+        let method: HTTPMethod
+        let pattern: RoutePattern
+        let responder: any Responder
+    }
+
+    private var routes: [Route] = []
+    private var middleware: [any Middleware] = []
+
+    /// Makes an empty router.
+    public init() {}
+
+    /// Adds middleware that runs for every request, matched or not, in the order added.
+    public mutating func use(_ middleware: any Middleware) {
+        self.middleware.append(middleware)
+    }
+
+    /// Adds a route answered synchronously, with middleware for this route only (such as CORS on read endpoints).
+    public mutating func on(_ method: HTTPMethod, _ path: String, middleware: [any Middleware] = [], handler: @escaping Handler) {
+        add(method, path, middleware: middleware, responder: HandlerResponder(handler: handler))
+    }
+
+    /// Adds a route answered through `Reply`, for handlers that finish their work on another thread.
+    public mutating func on(_ method: HTTPMethod, _ path: String, middleware: [any Middleware] = [], deferred handler: @escaping DeferredHandler) {
+        add(method, path, middleware: middleware, responder: ClosureResponder(deferred: handler))
+    }
+
+    /// Adds a GET route (which also answers HEAD, without a body).
+    public mutating func get(_ path: String, middleware: [any Middleware] = [], handler: @escaping Handler) {
+        on(.get, path, middleware: middleware, handler: handler)
+    }
+
+    /// Adds a POST route.
+    public mutating func post(_ path: String, middleware: [any Middleware] = [], handler: @escaping Handler) {
+        on(.post, path, middleware: middleware, handler: handler)
+    }
+
+    /// Adds a PUT route.
+    public mutating func put(_ path: String, middleware: [any Middleware] = [], handler: @escaping Handler) {
+        on(.put, path, middleware: middleware, handler: handler)
+    }
+
+    /// Adds a PATCH route.
+    public mutating func patch(_ path: String, middleware: [any Middleware] = [], handler: @escaping Handler) {
+        on(.patch, path, middleware: middleware, handler: handler)
+    }
+
+    /// Adds a DELETE route.
+    public mutating func delete(_ path: String, middleware: [any Middleware] = [], handler: @escaping Handler) {
+        on(.delete, path, middleware: middleware, handler: handler)
+    }
+
+    /// Adds a WebSocket endpoint: the handshake is validated (RFC 6455 §4.2.1) and each connection gets its own handler.
+    public mutating func webSocket(_ path: String, protocols: [String] = [], middleware: [any Middleware] = [],
+                                   makeHandler: @escaping @Sendable (HTTPRequest, RequestContext) -> any WebSocketHandler) {
+        on(.get, path, middleware: middleware) { request, context in
+            try HTTPResponse.webSocket(accepting: request, protocols: protocols) { makeHandler(request, context) }
+        }
+    }
+
+    private mutating func add(_ method: HTTPMethod, _ path: String, middleware: [any Middleware], responder: any Responder) {
+        routes.append(Route(method: method, pattern: RoutePattern(path), responder: MiddlewareResponder.chain(middleware, around: responder)))
+    }
+
+    /// Freezes the routes and middleware into a responder for `HTTPServer`.
+    public func makeResponder() -> any Responder {
+        // A stable sort: among equally specific patterns, the first added wins.
+        let ordered = routes.enumerated().sorted { lhs, rhs in
+            if lhs.element.pattern.isMoreSpecific(than: rhs.element.pattern) { return true }
+            if rhs.element.pattern.isMoreSpecific(than: lhs.element.pattern) { return false }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+        return MiddlewareResponder.chain(middleware, around: RoutingResponder(routes: ordered))
+    }
+}
