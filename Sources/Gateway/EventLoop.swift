@@ -14,7 +14,13 @@ public final class EventLoop: Sendable {
     let epollDescriptor: Int32
     let wakeDescriptor: Int32
     let timerDescriptor: Int32
-    private let jobs = Locked<[@Sendable (EventLoopRuntime) -> Void]>([])
+    private struct JobQueue {
+        var jobs: [@Sendable (EventLoopRuntime) -> Void] = []
+        /// False once the loop has exited: later jobs are dropped, and the eventfd (which may be closed) is not touched.
+        var isOpen = true
+    }
+
+    private let queue = Locked(JobQueue())
     private let exited = DispatchSemaphore(value: 0)
 
     /// epoll user data for the eventfd and the timerfd; registered sources get ids from `firstSourceID` up.
@@ -40,9 +46,7 @@ public final class EventLoop: Sendable {
 
     /// Starts the loop's thread.
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "tape-loop-\(index)"
-        thread.start()
+        Thread { [self] in run() }.start()
     }
 
     /// Runs work on the loop's thread soon; callable from any thread, never blocks.
@@ -52,14 +56,24 @@ public final class EventLoop: Sendable {
 
     /// Runs a job with the loop's runtime on the loop's thread; callable from any thread.
     func submit(_ job: @escaping @Sendable (EventLoopRuntime) -> Void) {
-        let isFirst = jobs.withLock { jobs in
-            jobs.append(job)
-            return jobs.count == 1
+        queue.withLock { queue in
+            guard queue.isOpen else { return }
+            queue.jobs.append(job)
+            // One eventfd write per batch: the loop takes every queued job when it wakes. The write happens under
+            // the lock so it cannot race with the loop closing the descriptor.
+            if queue.jobs.count == 1 {
+                var one: UInt64 = 1
+                _ = Glibc.write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+            }
         }
-        // One eventfd write per batch: the loop takes every queued job when it wakes.
-        if isFirst {
-            var one: UInt64 = 1
-            _ = Glibc.write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+    }
+
+    /// Takes every queued job; with `closing`, also refuses all later ones.
+    private func takeJobs(closing: Bool = false) -> [@Sendable (EventLoopRuntime) -> Void] {
+        queue.withLock { queue in
+            defer { queue.jobs = [] }
+            if closing { queue.isOpen = false }
+            return queue.jobs
         }
     }
 
@@ -70,6 +84,9 @@ public final class EventLoop: Sendable {
     }
 
     private func run() {
+        // Named through pthreads from inside the thread: Foundation's `Thread.name` does not reliably reach the OS
+        // thread on Linux, and `top -H` or a debugger should show which loop is busy.
+        _ = pthread_setname_np(pthread_self(), "tape-loop-\(index)")
         let runtime = EventLoopRuntime(loop: self)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while !runtime.isFinished {
@@ -89,7 +106,7 @@ public final class EventLoop: Sendable {
                 case Self.wakeID:
                     var value: UInt64 = 0
                     _ = Glibc.read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
-                    for job in jobs.withLock({ jobs in defer { jobs = [] }; return jobs }) { job(runtime) }
+                    for job in takeJobs() { job(runtime) }
                 case Self.timerID:
                     var expirations: UInt64 = 0
                     _ = Glibc.read(timerDescriptor, &expirations, MemoryLayout<UInt64>.size)
@@ -104,11 +121,20 @@ public final class EventLoop: Sendable {
             }
             runtime.checkDrainProgress()
         }
+        // Jobs queued before the exit still run (a connection handed over just before a stop gets closed properly).
+        for job in takeJobs(closing: true) { job(runtime) }
         runtime.closeAll()
         Glibc.close(timerDescriptor)
         Glibc.close(wakeDescriptor)
         Glibc.close(epollDescriptor)
         exited.signal()
+    }
+
+    /// The OS name of the calling thread (`tape-loop-N` on a loop).
+    static var currentThreadName: String {
+        var name = [CChar](repeating: 0, count: 16)
+        _ = pthread_getname_np(pthread_self(), &name, name.count)
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Adds, changes or removes a descriptor's registration.

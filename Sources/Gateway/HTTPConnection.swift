@@ -103,6 +103,8 @@ final class HTTPConnection: EventSource {
     func handle(_ readiness: Readiness) {
         if readiness.isWritable { flush() }
         if readiness.isReadable || readiness.isHangUp { readAvailable() }
+        // EPOLLHUP means both directions are gone; nothing can be answered, and a level-triggered HUP would spin.
+        if readiness.isHangUp { close() }
     }
 
     func beginDraining() {
@@ -161,6 +163,7 @@ final class HTTPConnection: EventSource {
             parser.append(bytes)
             processHTTP()
         case .webSocket(let session):
+            guard !closeAfterFlush else { return }
             receiveWebSocket(bytes, in: session)
         case .lingering:
             break
@@ -185,6 +188,8 @@ final class HTTPConnection: EventSource {
 
     /// Queues bytes for sending; `flush()` sends them.
     func append(_ bytes: [UInt8]) {
+        // The write-stall timeout counts from when output was first waiting, not from the last write long ago.
+        if pendingWriteBytes == 0 { lastWriteProgressAt = runtime.now }
         writeBuffer += bytes
     }
 

@@ -54,6 +54,11 @@ extension HTTPError {
         HTTPError(.notFound, code: "not_found", message: message)
     }
 
+    /// The response for any error a handler throws: an `HTTPError` as itself, anything else as a 500 that reveals nothing.
+    public static func rendering(_ error: any Error) -> HTTPResponse {
+        ((error as? HTTPError) ?? .internalError).response
+    }
+
     /// A 500 that hides the underlying failure from the client.
     public static let internalError = HTTPError(.internalServerError, code: "internal_error", message: "The server failed to answer this request.")
 }

@@ -5,10 +5,8 @@ struct HandlerResponder: Responder {
     func respond(to request: HTTPRequest, context: RequestContext, reply: Reply) {
         do {
             reply.send(try handler(request, context))
-        } catch let error as HTTPError {
-            reply.send(error)
         } catch {
-            reply.send(HTTPError.internalError)
+            reply.send(HTTPError.rendering(error))
         }
     }
 }

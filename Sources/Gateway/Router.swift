@@ -4,6 +4,8 @@ public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
     /// A handler that answers through `Reply`, possibly later from another thread.
     public typealias DeferredHandler = @Sendable (HTTPRequest, RequestContext, Reply) -> Void
+    /// A handler run in a new task off the loop, for work that awaits (database, services).
+    public typealias AsyncHandler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
 
     struct Route: Sendable {
         let method: HTTPMethod
@@ -30,6 +32,19 @@ public struct Router: Sendable {
     /// Adds a route answered through `Reply`, for handlers that finish their work on another thread.
     public mutating func on(_ method: HTTPMethod, _ path: String, middleware: [any Middleware] = [], deferred handler: @escaping DeferredHandler) {
         add(method, path, middleware: middleware, responder: ClosureResponder(deferred: handler))
+    }
+
+    /// Adds a route whose handler runs in its own task, so it may await without holding the loop.
+    public mutating func on(_ method: HTTPMethod, _ path: String, middleware: [any Middleware] = [], async handler: @escaping AsyncHandler) {
+        on(method, path, middleware: middleware, deferred: { request, context, reply in
+            Task {
+                do {
+                    reply.send(try await handler(request, context))
+                } catch {
+                    reply.send(HTTPError.rendering(error))
+                }
+            }
+        })
     }
 
     /// Adds a GET route (which also answers HEAD, without a body).

@@ -34,25 +34,37 @@ func blockingSystemCall<Result: BinaryInteger>(_ operation: @autoclosure () -> S
 extension Socket {
     /// Makes a non-blocking listening TCP socket with SO_REUSEADDR bound to host and port.
     static func makeListener(host: String, port: Int, backlog: Int32) throws(GatewayError) -> Socket {
+        try withAddress(host: host, port: port, isPassive: true) { info throws(GatewayError) in
+            try makeListener(at: info, host: host, port: port, backlog: backlog)
+        }
+    }
+
+    /// Resolves host and port (numeric port, any family) and runs `body` with the first address.
+    private static func withAddress<Result>(host: String, port: Int, isPassive: Bool,
+                                            _ body: (addrinfo) throws(GatewayError) -> Result) throws(GatewayError) -> Result {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        hints.ai_flags = (isPassive ? AI_PASSIVE : 0) | AI_NUMERICSERV
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let info = list else {
             throw .invalidAddress(host: host, port: port, reason: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(list) }
+        return try body(info.pointee)
+    }
+
+    private static func makeListener(at info: addrinfo, host: String, port: Int, backlog: Int32) throws(GatewayError) -> Socket {
         let descriptor = try blockingSystemCall("socket() for listening on \(host):\(port)") {
-            socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            socket(info.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         }
         let listener = Socket(fileDescriptor: descriptor)
         do throws(GatewayError) {
             // SO_REUSEADDR lets a restarted server bind while old connections sit in TIME_WAIT.
             try listener.setOption(SOL_SOCKET, SO_REUSEADDR, 1, name: "SO_REUSEADDR")
             do throws(GatewayError) {
-                try blockingSystemCall("bind() to \(host):\(port)") { bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) }
+                try blockingSystemCall("bind() to \(host):\(port)") { bind(descriptor, info.ai_addr, info.ai_addrlen) }
             } catch {
                 // EADDRINUSE is the one bind failure an operator fixes by configuration, so it gets its own case.
                 if case .systemCall(_, EADDRINUSE) = error { throw .addressInUse(host: host, port: port) }
@@ -68,22 +80,18 @@ extension Socket {
 
     /// Connects a blocking TCP socket to host and port (for clients such as tests and tools).
     static func makeConnected(host: String, port: Int) throws(GatewayError) -> Socket {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let info = list else {
-            throw .invalidAddress(host: host, port: port, reason: String(cString: gai_strerror(status)))
+        try withAddress(host: host, port: port, isPassive: false) { info throws(GatewayError) in
+            try makeConnected(to: info, host: host, port: port)
         }
-        defer { freeaddrinfo(list) }
+    }
+
+    private static func makeConnected(to info: addrinfo, host: String, port: Int) throws(GatewayError) -> Socket {
         let descriptor = try blockingSystemCall("socket() for connecting to \(host):\(port)") {
-            socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            socket(info.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         }
         let client = Socket(fileDescriptor: descriptor)
         do throws(GatewayError) {
-            try blockingSystemCall("connect() to \(host):\(port)") { connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) }
+            try blockingSystemCall("connect() to \(host):\(port)") { connect(descriptor, info.ai_addr, info.ai_addrlen) }
         } catch {
             client.close()
             throw error

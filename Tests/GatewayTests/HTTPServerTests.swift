@@ -192,6 +192,33 @@ import Testing
         #expect(stopped.wait(timeout: .now() + 5) == .success)
     }
 
+    @Test func resetConnectionIsReleasedWhileItsReplyIsPending() throws {
+        let server = try TestServer()
+        do {
+            let client = try server.makeClient()
+            try client.send("GET /parked HTTP/1.1\r\nHost: h\r\n\r\n")
+            #expect(eventually { server.parked.withLock { !$0.isEmpty } })
+            // SO_LINGER with a zero timeout makes close() send RST, the abrupt end a crashed client produces.
+            var abort = linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(client.socket.fileDescriptor, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+        }
+        #expect(eventually { server.server.connectionCount == 0 })
+        // The late reply finds no connection and is dropped.
+        server.parked.withLock { $0.first?.send(.text("too late")) }
+        let client = try server.makeClient()
+        try client.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(try client.readResponse().text == "hello")
+    }
+
+    @Test func workSubmittedToALoopRunsOnItsThread() throws {
+        let server = try TestServer()
+        let loop = try #require(server.server.eventLoops.last)
+        let threadName = Locked<String?>(nil)
+        loop.execute { threadName.withLock { $0 = EventLoop.currentThreadName } }
+        #expect(eventually { threadName.withLock { $0 } != nil })
+        #expect(threadName.withLock { $0 } == "tape-loop-\(loop.index)")
+    }
+
     @Test func randomGarbageNeverStopsTheServer() throws {
         let server = try TestServer { $0.idleTimeout = .milliseconds(200) }
         var random = SeededGenerator(seed: 0xBAD_F00D)

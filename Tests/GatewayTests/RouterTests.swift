@@ -121,6 +121,25 @@ import Testing
         #expect(entry.duration == .milliseconds(5))
     }
 
+    @Test func asyncHandlerAnswersFromItsTask() async {
+        var router = Router()
+        router.on(.get, "/async/{n}", async: { _, context in
+            await Task.yield()
+            guard let n = context.parameter("n"), let value = Int(n) else { throw HTTPError.badRequest("n must be a number") }
+            return .text("\(value * 2)")
+        })
+        let responder = router.makeResponder()
+        var statuses: [Int] = []
+        for target in ["/async/21", "/async/x"] {
+            // Awaiting (not polling) leaves the cooperative pool free to run the handler's task.
+            let response = await withCheckedContinuation { continuation in
+                responder.respond(to: HTTPRequest(method: .get, target: target), context: RequestContext(), reply: Reply { continuation.resume(returning: $0) })
+            }
+            statuses.append(response.status.rawValue)
+        }
+        #expect(statuses == [200, 400])
+    }
+
     @Test func webSocketRouteRejectsABadHandshakeWithA4xx() throws {
         var router = Router()
         router.webSocket("/ws") { _, _ in EchoHandler(recorder: WebSocketRecorder()) }
