@@ -1,3 +1,5 @@
+import Glibc
+
 /// Accepts connections on the listening socket and hands them to the loops in turn; owned by loop 0's thread.
 final class ConnectionAcceptor: EventSource {
     let isConnection = false
@@ -30,7 +32,9 @@ final class ConnectionAcceptor: EventSource {
             do throws(GatewayError) {
                 accepted = try listener.accept()
             } catch {
-                // Out of descriptors (EMFILE) leaves the listener readable; pause until the next tick instead of spinning.
+                // A connection that died while queued (ECONNABORTED and friends) is skipped. Running out of
+                // descriptors or memory leaves the listener readable; pause until the next tick instead of spinning.
+                guard case .systemCall(_, let code) = error, [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(code) else { continue }
                 isPaused = true
                 runtime.update(registrationID, descriptor: listener.fileDescriptor, interest: [])
                 return

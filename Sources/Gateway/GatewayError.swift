@@ -8,6 +8,8 @@ public enum GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
     case addressInUse(host: String, port: Int)
     /// The host could not be resolved to a listening address.
     case invalidAddress(host: String, port: Int, reason: String)
+    /// The configuration has problems; each names the setting and how to fix it, all listed at once.
+    case invalidConfiguration([String])
     /// `start()` was called on a server that is already running or has stopped.
     case alreadyStarted
 
@@ -20,6 +22,8 @@ public enum GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
             "Cannot listen on \(host):\(port): the address is already in use. Stop the other process or change the `port` setting (0 picks a free port)."
         case .invalidAddress(let host, let port, let reason):
             "Cannot listen on \(host):\(port): \(reason). Check the `host` setting."
+        case .invalidConfiguration(let problems):
+            "The server configuration is invalid:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
         case .alreadyStarted:
             "The server was already started; make a new HTTPServer to start again."
         }

@@ -15,6 +15,9 @@ public struct HTTPBodyWriter: Sendable {
         write(Array(text.utf8))
     }
 
+    /// Whether the connection still takes data; false once the body ended or the client went away, so a producer can stop.
+    public var isOpen: Bool { !outbox.isClosed }
+
     /// Ends the body; the connection then reads the next request.
     public func finish() {
         _ = outbox.enqueue(.bodyEnd)

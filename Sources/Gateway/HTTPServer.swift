@@ -23,6 +23,8 @@ public final class HTTPServer: Sendable {
     public func start() throws(GatewayError) {
         try lifecycle.withLock { lifecycle throws(GatewayError) in
             guard case .idle = lifecycle else { throw .alreadyStarted }
+            let problems = configuration.problems
+            guard problems.isEmpty else { throw .invalidConfiguration(problems) }
             let listener = try Socket.makeListener(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
             var loops: [EventLoop] = []
             do throws(GatewayError) {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value guarded by a lock; `@unchecked Sendable` is sound because every access goes through `lock`.
-final class Locked<Value>: @unchecked Sendable {
+final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 

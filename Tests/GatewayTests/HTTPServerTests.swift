@@ -240,3 +240,30 @@ import Testing
         #expect(try client.readResponse().text == "hello")
     }
 }
+
+@Suite struct HTTPServerConfigurationTests {
+    @Test func defaultConfigurationHasNoProblems() {
+        #expect(HTTPServer.Configuration().problems.isEmpty)
+    }
+
+    @Test func everyProblemIsListedAtOnceWithItsSettingName() throws {
+        var configuration = HTTPServer.Configuration()
+        configuration.port = 70000
+        configuration.loopCount = 0
+        configuration.idleTimeout = .zero
+        let server = HTTPServer(configuration: configuration, responder: ClosureResponder { _, _ in HTTPResponse() })
+        do {
+            try server.start()
+            Issue.record("an invalid configuration started")
+        } catch {
+            guard case .invalidConfiguration(let problems) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(problems.count == 3)
+            #expect(problems.contains { $0.contains("`port`") })
+            #expect(problems.contains { $0.contains("`loopCount`") })
+            #expect(problems.contains { $0.contains("`idleTimeout`") })
+        }
+    }
+}
