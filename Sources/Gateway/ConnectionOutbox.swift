@@ -2,7 +2,7 @@
 ///
 /// Written from any thread, drained on the owning loop thread; all state is guarded by one lock.
 final class ConnectionOutbox: Sendable {
-    /// One thing to send, encoded on the loop thread when drained.
+    /// One thing to send, encoded on the loop thread when drained; a value, usable from any thread.
     enum Item: Sendable, Equatable {
         /// A WebSocket data message (text or binary) to frame and send.
         case webSocketMessage(WebSocketOpcode, [UInt8])

@@ -1,4 +1,4 @@
-/// Readiness reported by epoll for one registered descriptor.
+/// Readiness reported by epoll for one registered descriptor; a value made and used on one loop thread.
 struct Readiness {
     /// Data (or end-of-file) can be read.
     var isReadable: Bool
@@ -8,7 +8,7 @@ struct Readiness {
     var isHangUp: Bool
 }
 
-/// Which readiness a source wants to hear about.
+/// Which readiness a source wants to hear about; a value made and used on one loop thread.
 struct Interest: OptionSet {
     let rawValue: UInt8
     static let readable = Interest(rawValue: 1)

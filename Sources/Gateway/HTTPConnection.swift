@@ -3,6 +3,7 @@
 /// Work from other threads (late replies, streamed body chunks, WebSocket sends) reaches it only as jobs posted to
 /// its loop, which find it again by registration id; a job for a connection that has closed finds nothing.
 final class HTTPConnection: EventSource {
+    /// What protocol the connection speaks now; part of the connection, so owned by its loop thread.
     enum Mode {
         case http
         case webSocket(WebSocketSession)
@@ -11,6 +12,7 @@ final class HTTPConnection: EventSource {
         case lingering(until: ContinuousClock.Instant)
     }
 
+    /// The request being answered, if any; part of the connection, so owned by its loop thread.
     enum Exchange {
         /// A request was handed to the responder and its answer has not come yet.
         case awaitingReply(HTTPRequest, ReplyBox, since: ContinuousClock.Instant, sequence: UInt64)

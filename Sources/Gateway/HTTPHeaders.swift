@@ -1,6 +1,6 @@
 /// An ordered list of header fields with case-insensitive lookup (RFC 9110 §5.1); a value type, usable from any thread.
 public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
-    /// One field line: the name as received and its value with surrounding whitespace removed.
+    /// One field line: the name as received and its value with surrounding whitespace removed; a value, usable from any thread.
     public struct Field: Sendable, Equatable {
         /// The field name in its original case.
         public var name: String

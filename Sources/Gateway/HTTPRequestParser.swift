@@ -3,7 +3,7 @@
 /// Owned by one connection on its event loop thread; as a value type it can also be driven from a test.
 /// Several pipelined requests in one buffer come out one `next()` at a time, in order.
 public struct HTTPRequestParser: Sendable {
-    /// Size limits; going over one ends the connection with a 4xx naming the limit.
+    /// Size limits; going over one ends the connection with a 4xx naming the limit. A value, usable from any thread.
     public struct Limits: Sendable, Equatable {
         /// The longest request line accepted; longer gets 414 (RFC 9112 §3 requires 414 for a too-long target).
         public var maxRequestLineBytes: Int
@@ -23,7 +23,7 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    /// What the parser has found in the bytes so far.
+    /// What the parser has found in the bytes so far; a value, usable from any thread.
     public enum Event: Sendable, Equatable {
         /// A whole request, content included.
         case request(HTTPRequest)

@@ -1,5 +1,5 @@
 extension HTTPResponse {
-    /// How the content length is framed on the wire (RFC 9112 §6).
+    /// How the content length is framed on the wire (RFC 9112 §6); a plain value, usable from any thread.
     enum Framing: Equatable {
         /// `Content-Length: n` followed by n bytes.
         case length(Int)

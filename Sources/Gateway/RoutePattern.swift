@@ -2,6 +2,7 @@ import Foundation
 
 /// A route path such as `/instruments/{token}`: literal segments and named parameters; a value type, usable from any thread.
 struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
+    /// One path segment of a pattern; a value, usable from any thread.
     enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)

@@ -7,6 +7,7 @@ public struct Router: Sendable {
     /// A handler run in a new task off the loop, for work that awaits (database, services).
     public typealias AsyncHandler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
 
+    /// One method and pattern with its middleware-wrapped responder; immutable, usable from any thread.
     struct Route: Sendable {
         let method: HTTPMethod
         let pattern: RoutePattern

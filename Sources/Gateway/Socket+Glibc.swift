@@ -1,7 +1,8 @@
 import CSystem
 import Glibc
 
-/// The outcome of a non-blocking system call: done, or "try again when ready" as a value rather than an error.
+/// The outcome of a non-blocking system call: done, or "try again when ready" as a value rather than an error;
+/// a plain value used on the calling thread.
 enum IOResult<Value> {
     /// The call completed with this value.
     case completed(Value)

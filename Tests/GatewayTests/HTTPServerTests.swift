@@ -219,6 +219,62 @@ import Testing
         #expect(threadName.withLock { $0 } == "tape-loop-\(loop.index)")
     }
 
+    @Test func http10RequestIsAnsweredAndClosedUnlessKeptAlive() throws {
+        let server = try TestServer()
+        let kept = try server.makeClient()
+        try kept.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        #expect(try kept.readResponse().headers["Connection"] == "keep-alive")
+        try kept.send("GET /hello HTTP/1.0\r\n\r\n")
+        let last = try kept.readResponse()
+        #expect(last.headers["Connection"] == "close")
+        #expect(try kept.isClosedByServer())
+    }
+
+    @Test func streamedResponseToHTTP10EndsWithTheConnection() throws {
+        let server = try TestServer()
+        let client = try server.makeClient()
+        try client.send("GET /stream HTTP/1.0\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.headers["Transfer-Encoding"] == nil)
+        #expect(response.text == "alpha beta gamma")
+    }
+
+    @Test func halfClosedClientStillGetsEveryPipelinedAnswer() throws {
+        let server = try TestServer()
+        let client = try server.makeClient()
+        try client.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\nGET /later HTTP/1.1\r\nHost: h\r\n\r\n")
+        client.socket.shutdownWrite()
+        #expect(try client.readResponse().text == "hello")
+        #expect(try client.readResponse().text == "later")
+        #expect(try client.isClosedByServer())
+    }
+
+    @Test func requestSentOneByteAtATimeIsAnswered() throws {
+        let server = try TestServer()
+        let client = try server.makeClient()
+        for byte in Array("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nxyz".utf8) { try client.send([byte]) }
+        #expect(try client.readResponse().text == "xyz")
+    }
+
+    @Test func largeBodiesRoundTripThroughPartialWrites() throws {
+        let server = try TestServer()
+        let client = try server.makeClient()
+        var random = SeededGenerator(seed: 42)
+        let body = (0..<900_000).map { _ in UInt8.random(in: 0...255, using: &random) }
+        try client.send(.ascii("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: \(body.count)\r\n\r\n") + body)
+        #expect(try client.readResponse().body == body)
+    }
+
+    @Test func responderThatNeverAnswersGets503AfterTheResponseTimeout() throws {
+        let server = try TestServer { $0.responseTimeout = .milliseconds(100) }
+        let client = try server.makeClient()
+        try client.send("GET /parked HTTP/1.1\r\nHost: h\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 503)
+        #expect(response.text.contains("response_timeout"))
+        #expect(try client.isClosedByServer())
+    }
+
     @Test func randomGarbageNeverStopsTheServer() throws {
         let server = try TestServer { $0.idleTimeout = .milliseconds(200) }
         var random = SeededGenerator(seed: 0xBAD_F00D)
