@@ -10,6 +10,11 @@ struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
 
     let segments: [Segment]
 
+    /// Makes a pattern from segments.
+    init(segments: [Segment]) {
+        self.segments = segments
+    }
+
     /// Parses a pattern; `{name}` segments capture, everything else must match exactly.
     init(_ pattern: String) {
         segments = pattern.split(separator: "/").map { part in

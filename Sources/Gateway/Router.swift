@@ -7,11 +7,15 @@ public struct Router: Sendable {
     /// A handler run in a new task off the loop, for work that awaits (database, services).
     public typealias AsyncHandler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
 
-    /// One method and pattern with its middleware-wrapped responder; immutable, usable from any thread.
+    /// One method and pattern with its handler and middleware; immutable, usable from any thread.
     struct Route: Sendable {
         let method: HTTPMethod
         let pattern: RoutePattern
-        let responder: any Responder
+        let middleware: [any Middleware]
+        let handler: any Responder
+
+        /// The handler wrapped in the route's middleware, first listed outermost.
+        var responder: any Responder { MiddlewareResponder.chain(middleware, around: handler) }
     }
 
     private var routes: [Route] = []
@@ -81,8 +85,20 @@ public struct Router: Sendable {
         }
     }
 
+    /// Adds the routes `build` declares under a path prefix, each wrapped in the group's middleware (outside its own).
+    /// Middleware `use`d inside the group applies to the group's routes only.
+    public mutating func group(_ prefix: String = "", middleware: [any Middleware] = [], _ build: (inout Router) -> Void) {
+        var inner = Router()
+        build(&inner)
+        let prefixPattern = RoutePattern(prefix)
+        for route in inner.routes {
+            routes.append(Route(method: route.method, pattern: RoutePattern(segments: prefixPattern.segments + route.pattern.segments),
+                                middleware: middleware + inner.middleware + route.middleware, handler: route.handler))
+        }
+    }
+
     private mutating func add(_ method: HTTPMethod, _ path: String, middleware: [any Middleware], responder: any Responder) {
-        routes.append(Route(method: method, pattern: RoutePattern(path), responder: MiddlewareResponder.chain(middleware, around: responder)))
+        routes.append(Route(method: method, pattern: RoutePattern(path), middleware: middleware, handler: responder))
     }
 
     /// Freezes the routes and middleware into a responder for `HTTPServer`.
@@ -93,6 +109,7 @@ public struct Router: Sendable {
             if rhs.element.pattern.isMoreSpecific(than: lhs.element.pattern) { return false }
             return lhs.offset < rhs.offset
         }.map(\.element)
-        return MiddlewareResponder.chain(middleware, around: RoutingResponder(routes: ordered))
+        let frozen = ordered.map { RoutingResponder.FrozenRoute(route: $0, responder: $0.responder) }
+        return MiddlewareResponder.chain(middleware, around: RoutingResponder(routes: frozen))
     }
 }

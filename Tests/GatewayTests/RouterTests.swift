@@ -48,7 +48,7 @@ import Testing
     @Test func wrongMethodGets405ListingTheAllowedOnes() throws {
         let response = try Self.respond(Self.makeRouter().makeResponder(), .delete, "/instruments/INFY")
         #expect(response.status == .methodNotAllowed)
-        #expect(response.headers["Allow"] == "GET, POST, HEAD")
+        #expect(response.headers["Allow"] == "GET, POST, HEAD, OPTIONS")
     }
 
     @Test func headIsServedByTheGetRoute() throws {
@@ -87,6 +87,39 @@ import Testing
         let responder = router.makeResponder()
         #expect(try Self.respond(responder, .get, "/read").headers["Access-Control-Allow-Origin"] == "*")
         #expect(try Self.respond(responder, .post, "/write").headers["Access-Control-Allow-Origin"] == nil)
+    }
+
+    @Test func optionsDescribesTheAllowedMethods() throws {
+        let response = try Self.respond(Self.makeRouter().makeResponder(), .options, "/instruments/INFY")
+        #expect(response.status == .noContent)
+        #expect(response.headers["Allow"] == "GET, POST, HEAD, OPTIONS")
+    }
+
+    @Test func corsPreflightIsAnsweredBeforeAuthentication() throws {
+        var router = Router()
+        let auth = AuthMiddleware { _ throws(HTTPError) in throw .unauthorized() }
+        router.get("/quotes/{token}", middleware: [CORSMiddleware(), auth]) { _, _ in .text("quote") }
+        let response = try Self.respond(router.makeResponder(), .options, "/quotes/INFY", headers: [
+            "Host": "h", "Origin": "https://charts.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization",
+        ])
+        #expect(response.status == .noContent)
+        #expect(response.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(response.headers["Access-Control-Allow-Headers"] == "authorization")
+        #expect(response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS")
+    }
+
+    @Test func groupPrefixesPathsAndWrapsItsRoutesInItsMiddleware() throws {
+        var router = Router()
+        router.group("/api/v1", middleware: [CORSMiddleware()]) { api in
+            api.get("/instruments/{token}") { _, context in .text(context.parameter("token") ?? "") }
+        }
+        router.post("/api/v1/orders") { _, _ in .text("order") }
+        let responder = router.makeResponder()
+        let read = try Self.respond(responder, .get, "/api/v1/instruments/TCS")
+        #expect(Self.text(read) == "TCS")
+        #expect(read.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(try Self.respond(responder, .get, "/instruments/TCS").status == .notFound)
+        #expect(try Self.respond(responder, .post, "/api/v1/orders").headers["Access-Control-Allow-Origin"] == nil)
     }
 
     @Test func authHookRejectsWith401OrSetsThePrincipal() throws {
