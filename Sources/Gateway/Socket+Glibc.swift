@@ -171,7 +171,7 @@ extension Socket {
         return Self.port(of: storage)
     }
 
-    /// The peer's address as `ip:port`, or "unknown" when it cannot be read.
+    /// The peer's address as `ip:port` (`[ip]:port` for IPv6), or "unknown" when it cannot be read.
     func remoteAddress() -> String {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -195,7 +195,8 @@ extension Socket {
             }
         }
         let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(host):\(Self.port(of: storage))"
+        // RFC 3986 §3.2.2: an IPv6 literal is bracketed so its colons are not read as the port separator.
+        return family == AF_INET6 ? "[\(host)]:\(Self.port(of: storage))" : "\(host):\(Self.port(of: storage))"
     }
 
     private static func port(of storage: sockaddr_storage) -> Int {
