@@ -43,7 +43,11 @@ extension HTTPResponse {
                 fields.add("Connection", "keep-alive")
             }
         }
-        for field in fields { head += "\(field.name): \(field.value)\r\n" }
+        for field in fields {
+            // RFC 9110 §5.5: CR and LF never appear in a field; dropping them stops a value that echoes client
+            // input from splitting the response.
+            head += "\(field.name.withoutLineBreaks): \(field.value.withoutLineBreaks)\r\n"
+        }
         head += "\r\n"
         return Array(head.utf8)
     }
@@ -68,4 +72,12 @@ extension HTTPResponse {
 
     /// The interim response sent before reading content the client is holding back (RFC 9110 §10.1.1).
     static let continueHead: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+}
+
+extension String {
+    /// The string with every CR and LF removed (usually the string itself, returned without copying).
+    fileprivate var withoutLineBreaks: String {
+        guard utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return self }
+        return String(decoding: utf8.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
+    }
 }

@@ -43,6 +43,13 @@ import Testing
         #expect(HTTPResponse.chunk([]).isEmpty)
     }
 
+    @Test func lineBreaksInHeaderValuesCannotSplitTheResponse() {
+        let response = HTTPResponse(status: .ok, headers: ["X-Echo": "a\r\nSet-Cookie: evil=1"], body: [])
+        let text = Self.text(response.serialized(answering: .get, version: .http1_1, keepAlive: true, date: Self.date, server: ""))
+        #expect(text.contains("X-Echo: aSet-Cookie: evil=1\r\n"))
+        #expect(!text.contains("\r\nSet-Cookie"))
+    }
+
     @Test func errorRendersTheJSONEnvelope() throws {
         let error = HTTPError(.requestHeaderFieldsTooLarge, code: "headers_too_large", message: "Too \"big\".")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(error.jsonBody)) as? [String: [String: String]])
