@@ -297,7 +297,24 @@ import Testing
     }
 }
 
+/// Answers every request with its own path, synchronously.
+struct PathEcho: SynchronousResponder {
+    func respond(to request: HTTPRequest, context: RequestContext) -> HTTPResponse { .text(request.path) }
+}
+
 @Suite struct HTTPServerConfigurationTests {
+    @Test func synchronousResponderServesWithoutARouter() throws {
+        var configuration = HTTPServer.Configuration()
+        configuration.port = 0
+        configuration.loopCount = 1
+        let server = HTTPServer(configuration: configuration, responder: PathEcho())
+        try server.start()
+        defer { server.stop(gracePeriod: .zero) }
+        let client = try TestClient(port: try #require(server.port))
+        try client.send("GET /a/b HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(try client.readResponse().text == "/a/b")
+    }
+
     @Test func defaultConfigurationHasNoProblems() {
         #expect(HTTPServer.Configuration().problems.isEmpty)
     }
