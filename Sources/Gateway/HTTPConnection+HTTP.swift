@@ -1,9 +1,23 @@
 extension HTTPConnection {
     /// Turns parsed input into exchanges, one at a time so answers leave in request order (RFC 9112 §9.3.2).
     func processHTTP() {
-        guard !isProcessing, !isClosed else { return }
+        guard !isClosed else { return }
+        // A call from inside a pass (a reply or a stream ending during dispatch or flush) asks for one more pass,
+        // so requests already buffered behind it are not left waiting for the next read.
+        guard !isProcessing else {
+            needsAnotherPass = true
+            return
+        }
         isProcessing = true
         defer { isProcessing = false }
+        repeat {
+            needsAnotherPass = false
+            processBufferedRequests()
+            flush()
+        } while needsAnotherPass && !isClosed
+    }
+
+    private func processBufferedRequests() {
         while case .http = mode, exchange == nil, !closeAfterFlush, !isClosed {
             guard let event = parser.next() else { break }
             switch event {
@@ -16,16 +30,14 @@ extension HTTPConnection {
                 dispatch(request)
             }
         }
-        if case .http = mode, exchange == nil, !closeAfterFlush {
-            if parser.isReadingHead {
-                if headStartedAt == nil { headStartedAt = runtime.now }
-            } else {
-                headStartedAt = nil
-            }
-            // Nothing more can arrive, or the server is stopping and nothing is in progress.
-            if hasPeerClosedInput || (isDraining && !parser.isReadingBody) { closeAfterFlush = true }
+        guard case .http = mode, exchange == nil, !closeAfterFlush, !isClosed else { return }
+        if parser.isReadingHead {
+            if headStartedAt == nil { headStartedAt = runtime.now }
+        } else {
+            headStartedAt = nil
         }
-        flush()
+        // Nothing more can arrive, or the server is stopping and nothing is in progress.
+        if hasPeerClosedInput || (isDraining && !parser.isReadingBody) { closeAfterFlush = true }
     }
 
     /// Hands a request to the responder; a synchronous answer is taken straight from the box without a thread hop.

@@ -46,6 +46,7 @@ final class HTTPConnection: EventSource {
     var isDraining = false
     var hasPeerClosedInput = false
     var isProcessing = false
+    var needsAnotherPass = false
     var isFlushing = false
     var interest: Interest = .readable
     var lastReadAt: ContinuousClock.Instant

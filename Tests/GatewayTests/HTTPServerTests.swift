@@ -78,6 +78,14 @@ import Testing
         #expect(try client.readResponse().text == "hello")
     }
 
+    @Test func pipelinedRequestAfterAStreamThatEndsAtOnceIsAnswered() throws {
+        let server = try TestServer()
+        let client = try server.makeClient()
+        try client.send("GET /stream-now HTTP/1.1\r\nHost: h\r\n\r\nGET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(try client.readResponse().text == "at once")
+        #expect(try client.readResponse().text == "hello")
+    }
+
     @Test func unknownPathGets404WithAJSONError() throws {
         let server = try TestServer()
         let client = try server.makeClient()

@@ -69,6 +69,12 @@ final class TestServer {
                 }
             })
         }
+        router.get("/stream-now") { _, _ in
+            HTTPResponse(status: .ok, headers: [:], body: .stream { writer in
+                writer.write("at once")
+                writer.finish()
+            })
+        }
         let recorder = self.recorder
         router.webSocket("/ws") { _, _ in EchoHandler(recorder: recorder) }
         server = HTTPServer(configuration: configuration, responder: router.makeResponder())
