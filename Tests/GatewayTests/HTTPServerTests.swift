@@ -283,6 +283,29 @@ import Testing
         #expect(try client.isClosedByServer())
     }
 
+    @Test func concurrentClientsWithCrossThreadRepliesAllGetTheirOwnAnswers() throws {
+        let server = try TestServer()
+        let failures = Locked<[String]>([])
+        let port = server.port
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            do {
+                let client = try TestClient(port: port)
+                for round in 0..<20 {
+                    try client.send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nw\(worker)r\(String(format: "%03d", round))GET /later HTTP/1.1\r\nHost: h\r\n\r\nGET /stream HTTP/1.1\r\nHost: h\r\n\r\n")
+                    let echoed = try client.readResponse().text
+                    let later = try client.readResponse().text
+                    let streamed = try client.readResponse().text
+                    if echoed != "w\(worker)r\(String(format: "%03d", round))" || later != "later" || streamed != "alpha beta gamma" {
+                        failures.withLock { $0.append("worker \(worker) round \(round): \(echoed) \(later) \(streamed)") }
+                    }
+                }
+            } catch {
+                failures.withLock { $0.append("worker \(worker): \(error)") }
+            }
+        }
+        #expect(failures.withLock { Array($0.prefix(3)) } == [])
+    }
+
     @Test func randomGarbageNeverStopsTheServer() throws {
         let server = try TestServer { $0.idleTimeout = .milliseconds(200) }
         var random = SeededGenerator(seed: 0xBAD_F00D)
