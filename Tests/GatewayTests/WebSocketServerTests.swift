@@ -104,6 +104,25 @@ import Testing
         }
     }
 
+    @Test func sendsFromSeveralThreadsAllArriveEachInItsOwnOrder() throws {
+        let server = try TestServer()
+        let client = try server.makeClient()
+        _ = try client.upgrade()
+        #expect(eventually { server.recorder.sockets.count == 1 })
+        let socket = server.recorder.sockets[0]
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for index in 0..<50 { socket.send(text: "\(thread):\(index)") }
+        }
+        var next = [Int](repeating: 0, count: 4)
+        for _ in 0..<200 {
+            let parts = String(decoding: try client.readFrame().payload, as: UTF8.self).split(separator: ":").compactMap { Int($0) }
+            try #require(parts.count == 2)
+            #expect(parts[1] == next[parts[0]])
+            next[parts[0]] += 1
+        }
+        #expect(next == [50, 50, 50, 50])
+    }
+
     @Test func boundedOutgoingQueueRefusesWhenFull() throws {
         let server = try TestServer { $0.outboundQueueBytes = 1024 }
         let client = try server.makeClient()
