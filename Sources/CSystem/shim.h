@@ -5,3 +5,12 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <netinet/tcp.h>
+
+/* accept4(2) is declared only under _GNU_SOURCE, which Swift's Glibc module is built without. */
+struct sockaddr;
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+
+/* Thread naming is a GNU extension too; the loops name their threads so `top -H` shows which one is busy. */
+#include <pthread.h>
+extern int pthread_setname_np(pthread_t thread, const char *name);
+extern int pthread_getname_np(pthread_t thread, char *name, size_t length);

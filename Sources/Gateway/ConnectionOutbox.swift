@@ -1,0 +1,77 @@
+/// The bounded queue through which any thread hands outgoing data to a connection's loop.
+///
+/// Written from any thread, drained on the owning loop thread; all state is guarded by one lock.
+final class ConnectionOutbox: Sendable {
+    /// One thing to send, encoded on the loop thread when drained; a value, usable from any thread.
+    enum Item: Sendable, Equatable {
+        /// A WebSocket data message (text or binary) to frame and send.
+        case webSocketMessage(WebSocketOpcode, [UInt8])
+        /// Start the WebSocket closing handshake with this code and reason (RFC 6455 §7.1.2).
+        case webSocketClose(WebSocketCloseCode, String)
+        /// A piece of a streamed HTTP response body.
+        case bodyChunk([UInt8])
+        /// The end of a streamed HTTP response body.
+        case bodyEnd
+    }
+
+    private struct State {
+        var items: [Item] = []
+        var queuedBytes = 0
+        var isClosed = false
+        var isDrainScheduled = false
+    }
+
+    private let state = Locked(State())
+    private let capacityBytes: Int
+    private let scheduleDrain: @Sendable () -> Void
+
+    /// Makes an outbox holding at most `capacityBytes` of data; `scheduleDrain` asks the loop to call `drain()`.
+    init(capacityBytes: Int, scheduleDrain: @escaping @Sendable () -> Void) {
+        self.capacityBytes = capacityBytes
+        self.scheduleDrain = scheduleDrain
+    }
+
+    /// Queues an item; data beyond the capacity is refused, control items (close, end) always fit.
+    func enqueue(_ item: Item) -> SendResult {
+        let size: Int
+        switch item {
+        case .webSocketMessage(_, let payload), .bodyChunk(let payload): size = payload.count
+        case .webSocketClose, .bodyEnd: size = 0
+        }
+        let (result, mustSchedule): (SendResult, Bool) = state.withLock { state in
+            guard !state.isClosed else { return (.closed, false) }
+            guard size == 0 || state.queuedBytes + size <= capacityBytes else { return (.queueFull, false) }
+            state.items.append(item)
+            state.queuedBytes += size
+            // One wake-up per batch: later items ride along until the loop drains.
+            let mustSchedule = !state.isDrainScheduled
+            state.isDrainScheduled = true
+            return (.queued, mustSchedule)
+        }
+        if mustSchedule { scheduleDrain() }
+        return result
+    }
+
+    /// Takes every queued item; called on the loop thread.
+    func drain() -> [Item] {
+        state.withLock { state in
+            let items = state.items
+            state.items = []
+            state.queuedBytes = 0
+            state.isDrainScheduled = false
+            return items
+        }
+    }
+
+    /// Refuses all further items; called on the loop thread when the connection closes.
+    func close() {
+        state.withLock { state in
+            state.isClosed = true
+            state.items = []
+            state.queuedBytes = 0
+        }
+    }
+
+    /// Whether the connection behind this outbox has closed.
+    var isClosed: Bool { state.withLock { $0.isClosed } }
+}

@@ -1,0 +1,38 @@
+/// Gives every request an id, keeping a sane incoming `X-Request-Id` (so ids follow a request across services)
+/// and echoing it on the response; immutable, usable from any thread.
+public struct RequestIDMiddleware: Middleware {
+    /// The header that carries the id both ways.
+    public static let headerName = "X-Request-Id"
+    private let generate: @Sendable () -> String
+
+    /// Makes the middleware; inject `generate` for deterministic ids in tests.
+    public init(generate: @escaping @Sendable () -> String = RequestIDMiddleware.makeRandomID) {
+        self.generate = generate
+    }
+
+    /// A random 16-hex-digit id.
+    @Sendable public static func makeRandomID() -> String {
+        let value = UInt64.random(in: .min ... .max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Sets `context.requestID` and the response header.
+    public func handle(_ request: HTTPRequest, context: RequestContext, reply: Reply, next: any Responder) {
+        var context = context
+        // An incoming id is trusted only if it is short and plain, since it lands in logs and response headers.
+        let id: String
+        if let incoming = request.headers[Self.headerName], (1...128).contains(incoming.utf8.count),
+           incoming.utf8.allSatisfy({ $0.isTokenCharacter }) {
+            id = incoming
+        } else {
+            id = generate()
+        }
+        context.requestID = id
+        next.respond(to: request, context: context, reply: reply.map { response in
+            var response = response
+            response.headers.set(Self.headerName, id)
+            return response
+        })
+    }
+}

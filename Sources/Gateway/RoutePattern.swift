@@ -1,0 +1,68 @@
+import Foundation
+
+/// A route path such as `/instruments/{token}`: literal segments and named parameters; a value type, usable from any thread.
+struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
+    /// One path segment of a pattern; a value, usable from any thread.
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    let segments: [Segment]
+
+    /// Makes a pattern from segments.
+    init(segments: [Segment]) {
+        self.segments = segments
+    }
+
+    /// Parses a pattern; `{name}` segments capture, everything else must match exactly.
+    init(_ pattern: String) {
+        segments = pattern.split(separator: "/").map { part in
+            if part.hasPrefix("{"), part.hasSuffix("}"), part.count > 2 {
+                .parameter(String(part.dropFirst().dropLast()))
+            } else {
+                .literal(String(part))
+            }
+        }
+    }
+
+    /// The captured parameters if the path matches, percent-decoded; nil otherwise. Empty segments are ignored,
+    /// so `/a/b/` matches like `/a/b`.
+    func match(_ path: String) -> [String: String]? {
+        let parts = path.split(separator: "/")
+        guard parts.count == segments.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let literal):
+                guard part == literal else { return nil }
+            case .parameter(let name):
+                parameters[name] = String(part).removingPercentEncoding ?? String(part)
+            }
+        }
+        return parameters
+    }
+
+    /// Whether this pattern should be tried before another: at the first difference a literal beats a parameter,
+    /// so `/instruments/search` wins over `/instruments/{token}`.
+    func isMoreSpecific(than other: RoutePattern) -> Bool {
+        for (mine, theirs) in zip(segments, other.segments) {
+            switch (mine, theirs) {
+            case (.literal, .parameter): return true
+            case (.parameter, .literal): return false
+            default: continue
+            }
+        }
+        return false
+    }
+
+    /// The pattern as written, for logs.
+    var description: String {
+        "/" + segments.map { segment in
+            switch segment {
+            case .literal(let text): text
+            case .parameter(let name): "{\(name)}"
+            }
+        }.joined(separator: "/")
+    }
+}
