@@ -83,3 +83,20 @@ public struct BatchHeader: Equatable, Sendable {
         }
     }
 }
+
+/// The skippable frame that announces the zero-filled space preallocated after the data of the
+/// open segment (magic 0x184D2A51, then the length of the zeros that follow). Readers treat it
+/// as the end of the data; `lz4 -dc` skips it.
+public enum Filler {
+    public static let magic: UInt32 = 0x184D_2A51
+    public static let headerSize = 8
+    /// How much is preallocated at a time.
+    public static let chunk: Int64 = 8 << 20
+
+    static func header(length: Int64) -> [UInt8] {
+        var w = ByteWriter(capacity: headerSize)
+        w.writeLittleEndian(magic)
+        w.writeLittleEndian(UInt32(clamping: max(0, length)))
+        return w.bytes
+    }
+}

@@ -2,27 +2,29 @@
 ///
 /// Each case has a stable `EventType` code and a codec version. A new field means a new
 /// version of the case; an existing (type, version) is never reinterpreted.
+/// Cases other than ticks are `indirect`: ticks dominate the log, and keeping the enum the size
+/// of a tick makes replays copy a quarter of the bytes.
 public enum Event: Hashable, Sendable {
-    case instrumentListed(Instrument)
+    indirect case instrumentListed(Instrument)
     /// The full new record of an instrument already listed.
-    case instrumentUpdated(Instrument)
+    indirect case instrumentUpdated(Instrument)
     case instrumentDelisted(token: UInt32)
     case tick(Tick)
-    case sessionOpened(SessionOpened)
-    case subscribed(Subscription)
-    case unsubscribed(Subscription)
-    case sessionClosed(SessionClosed)
-    case alertCreated(AlertChange)
-    case alertUpdated(AlertChange)
+    indirect case sessionOpened(SessionOpened)
+    indirect case subscribed(Subscription)
+    indirect case unsubscribed(Subscription)
+    indirect case sessionClosed(SessionClosed)
+    indirect case alertCreated(AlertChange)
+    indirect case alertUpdated(AlertChange)
     case alertDeleted(AlertDeleted)
-    case alertTriggered(AlertTriggered)
-    case userCreated(UserCreated)
-    case apiKeyIssued(APIKeyIssued)
+    indirect case alertTriggered(AlertTriggered)
+    indirect case userCreated(UserCreated)
+    indirect case apiKeyIssued(APIKeyIssued)
     case apiKeyRevoked(APIKeyRevoked)
-    case signalPublished(SignalPublished)
+    indirect case signalPublished(SignalPublished)
     /// A record whose (type, version) this build does not know; kept verbatim so that
     /// older binaries can read, dump and skip newer logs.
-    case unknown(type: UInt8, version: UInt8, payload: [UInt8])
+    indirect case unknown(type: UInt8, version: UInt8, payload: [UInt8])
 
     public var type: EventType {
         switch self {

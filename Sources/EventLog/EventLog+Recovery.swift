@@ -97,7 +97,7 @@ extension EventLog {
                 position += header.totalLength
             }
         }
-        guard let damage else { return (index, size) }
+        guard let damage else { return (index, position) }
 
         let isTorn = try reader.nextValidHeader(after: position, fileSize: size) == nil
         if !isTorn && !options.truncateAtDamage {

@@ -94,6 +94,34 @@ public final class LogReader: LogSource, @unchecked Sendable {
     /// Calls `visit` for each entry from `offset` on, in log order, until `limit` entries, the
     /// visible end, or `visit` returning false.
     public func scan(from offset: UInt64, limit: Int = .max, _ visit: (LogEntry) throws -> Bool) throws {
+        try walkBatches(from: offset, limit: limit) { segment, header, position, next, stop in
+            var last = next
+            let finished = try segment.reader.decode(header, at: position, from: next) { entry in
+                guard entry.offset < stop else { return false }
+                last = entry.offset + 1
+                return try visit(entry)
+            }
+            return (last, finished || last >= stop)
+        }
+    }
+
+    /// Calls `visit` with each tick from `offset` on (other events are skipped unbuilt): the
+    /// replay hot path for quotes, candles and backtests.
+    public func scanTicks(from offset: UInt64, limit: Int = .max, _ visit: (UInt64, Timestamp, Tick) throws -> Bool) throws {
+        try walkBatches(from: offset, limit: limit) { segment, header, position, next, stop in
+            var keepGoing = true
+            let finished = try segment.reader.decodeTicks(header, at: position, from: next, until: stop) { offset, time, tick in
+                keepGoing = try visit(offset, time, tick)
+                return keepGoing
+            }
+            return (keepGoing ? min(header.endOffset, stop) : next, finished || keepGoing)
+        }
+    }
+
+    /// Loads each batch holding offsets in `offset..<offset+limit` (up to the visible end) and hands
+    /// it to `body`, which decodes it and returns the next offset and whether to go on.
+    private func walkBatches(from offset: UInt64, limit: Int,
+                             _ body: (Segment, BatchHeader, Int64, UInt64, UInt64) throws -> (next: UInt64, goOn: Bool)) throws {
         let end = try endOffset()
         guard offset < end, limit > 0 else { return }
         let stop = offset + UInt64(min(UInt64(limit), end - offset))
@@ -114,14 +142,9 @@ public final class LogReader: LogSource, @unchecked Sendable {
                         if let problem = try segment.reader.load(header, at: position) {
                             throw segment.reader.corrupt(header, at: position, problem)
                         }
-                        var keepGoing = true
-                        _ = try segment.reader.decode(header, at: position, from: next) { entry in
-                            guard entry.offset < stop else { return false }
-                            next = entry.offset + 1
-                            keepGoing = try visit(entry)
-                            return keepGoing
-                        }
-                        if !keepGoing { return }
+                        let (after, goOn) = try body(segment, header, position, next, stop)
+                        next = after
+                        if !goOn { return }
                     }
                     position += header.totalLength
                 }

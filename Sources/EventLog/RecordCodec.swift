@@ -13,6 +13,10 @@ public enum RecordCodec {
 
     /// Appends one record. `previousTime` carries the delta base between records of one frame.
     public static func encode(_ record: Record, previousTime: inout Timestamp, into writer: inout ByteWriter) {
+        if case .tick(let tick) = record.event {
+            encodeTick(tick, time: record.time, previousTime: &previousTime, into: &writer)
+            return
+        }
         // Reserve one length byte; most records are shorter than 128 bytes. Longer ones shift.
         let lengthAt = writer.count
         writer.write(0)
@@ -38,6 +42,33 @@ public enum RecordCodec {
         }
     }
 
+    /// The tick fast path: the same bytes as the general path, built in a stack buffer and
+    /// appended once, because ticks are nearly all of what the log writes.
+    @inline(__always)
+    static func encodeTick(_ t: Tick, time: Timestamp, previousTime: inout Timestamp, into writer: inout ByteWriter) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { buffer in
+            var p = PointerWriter(base: buffer.baseAddress!, position: 1)
+            p.put(EventType.tick.rawValue)
+            p.put(currentVersion)
+            let delta = time.rawValue &- previousTime.rawValue
+            var unit = 3
+            while unit > 0 && delta % unitScale(unit) != 0 { unit -= 1 }
+            let scaled = delta / unitScale(unit)
+            p.putVarint(UInt64(bitPattern: (scaled << 1) ^ (scaled >> 63)), prefix: UInt8(unit), prefixBits: 2)
+            p.putVarint(UInt64(t.token))
+            p.putVarint(UInt64(bitPattern: (t.price << 1) ^ (t.price >> 63)))
+            let flags = (t.decimals & 0x07)
+                | (t.openInterest != nil ? 0x08 : 0) | (t.bid != nil ? 0x10 : 0) | (t.ask != nil ? 0x20 : 0)
+            p.putVarint(t.volume, prefix: flags, prefixBits: 6)
+            if let oi = t.openInterest { p.putVarint(oi) }
+            if let bid = t.bid { p.putVarint(UInt64(bitPattern: (bid << 1) ^ (bid >> 63))) }
+            if let ask = t.ask { p.putVarint(UInt64(bitPattern: (ask << 1) ^ (ask >> 63))) }
+            buffer[0] = UInt8(p.position - 1)  // at most 3 + 11 + 5 + 10 + 11 + 10 + 10 + 10 < 128
+            writer.write(UnsafeBufferPointer(start: buffer.baseAddress, count: p.position))
+        }
+        previousTime = time
+    }
+
     /// Reads one record starting at the reader's position.
     public static func decode(from reader: inout ByteReader, previousTime: inout Timestamp) throws(ByteReader.Error) -> Record {
             let length = try reader.readVarint()
@@ -54,15 +85,52 @@ public enum RecordCodec {
             return Record(time: time, event: event)
     }
 
+    /// Reads one record if it is a v1 tick (nil for any other record, which is skipped).
+    /// The replay hot path: no `Event` is built, so nothing is retained or released.
+    @inline(__always)
+    public static func decodeTick(from reader: inout ByteReader, previousTime: inout Timestamp) throws(ByteReader.Error) -> (Timestamp, Tick)? {
+        let length = try reader.readVarint()
+        guard length >= 3, length <= UInt64(reader.remaining) else {
+            throw ByteReader.Error(position: reader.position, reason: "record length \(length) is invalid (\(reader.remaining) bytes left)")
+        }
+        var body = try reader.split(count: Int(length))
+        let type = try body.readByte()
+        let version = try body.readByte()
+        let time = try readTime(from: &body, previous: previousTime)
+        previousTime = time
+        guard type == EventType.tick.rawValue, version == currentVersion else { return nil }
+        let tick = try decodeTickPayload(from: &body)
+        guard body.isAtEnd else { throw ByteReader.Error(position: body.position, reason: "unexpected bytes after a tick payload") }
+        return (time, tick)
+    }
+
+    @inline(__always)
+    static func decodeTickPayload(from r: inout ByteReader) throws(ByteReader.Error) -> Tick {
+        let token = try readUInt32(&r)
+        let price = try r.readSignedVarint()
+        let (volume, flags) = try r.readVarint(prefixBits: 6)
+        let oi = flags & 0x08 != 0 ? try r.readVarint() : nil
+        let bid = flags & 0x10 != 0 ? try r.readSignedVarint() : nil
+        let ask = flags & 0x20 != 0 ? try r.readSignedVarint() : nil
+        return Tick(token: token, price: price, decimals: flags & 0x07, volume: volume, openInterest: oi, bid: bid, ask: ask)
+    }
+
     // MARK: time
 
-    private static let unitScales: [Int64] = [1, 1_000, 1_000_000, 1_000_000_000]
+    @inline(__always) private static func unitScale(_ unit: Int) -> Int64 {
+        switch unit {
+        case 0: 1
+        case 1: 1_000
+        case 2: 1_000_000
+        default: 1_000_000_000
+        }
+    }
 
     @inline(__always) static func writeTimeDelta(_ time: Timestamp, previous: Timestamp, into writer: inout ByteWriter) {
         let delta = time.rawValue &- previous.rawValue
         var unit = 3
-        while unit > 0 && delta % unitScales[unit] != 0 { unit -= 1 }
-        let scaled = delta / unitScales[unit]
+        while unit > 0 && delta % unitScale(unit) != 0 { unit -= 1 }
+        let scaled = delta / unitScale(unit)
         let zigzag = UInt64(bitPattern: (scaled << 1) ^ (scaled >> 63))
         writer.writeVarint(zigzag, prefix: UInt8(unit), prefixBits: 2)
     }
@@ -70,7 +138,7 @@ public enum RecordCodec {
     @inline(__always) static func readTime(from reader: inout ByteReader, previous: Timestamp) throws(ByteReader.Error) -> Timestamp {
         let (zigzag, unit) = try reader.readVarint(prefixBits: 2)
         let scaled = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
-        let (delta, overflow) = scaled.multipliedReportingOverflow(by: unitScales[Int(unit)])
+        let (delta, overflow) = scaled.multipliedReportingOverflow(by: unitScale(Int(unit)))
         guard !overflow else { throw ByteReader.Error(position: reader.position, reason: "time delta overflows") }
         return Timestamp(rawValue: previous.rawValue &+ delta)
     }
@@ -166,17 +234,11 @@ public enum RecordCodec {
             return .unknown(type: type, version: version, payload: payload)
         }
         let event: Event
-        switch EventType(rawValue: type) {
-        case .tick:
-            let token = try readUInt32(&r)
-            let price = try r.readSignedVarint()
-            let (volume, flags) = try r.readVarint(prefixBits: 6)
-            let oi = flags & 0x08 != 0 ? try r.readVarint() : nil
-            let bid = flags & 0x10 != 0 ? try r.readSignedVarint() : nil
-            let ask = flags & 0x20 != 0 ? try r.readSignedVarint() : nil
-            event = .tick(Tick(token: token, price: price, decimals: flags & 0x07, volume: volume,
-                               openInterest: oi, bid: bid, ask: ask))
-        case .instrumentListed, .instrumentUpdated:
+        // Switching on the raw code (not the struct's statics) keeps this a jump table.
+        switch type {
+        case 4:
+            event = .tick(try decodeTickPayload(from: &r))
+        case 1, 2:
             let token = try readUInt32(&r)
             let exchangeToken = try readUInt32(&r)
             let symbol = try r.readString()
@@ -191,14 +253,14 @@ public enum RecordCodec {
                 strike: try r.readDouble(), tickSize: try r.readDouble(), lotSize: try readUInt32(&r),
                 instrumentType: try r.readString(), segment: try r.readString(), exchange: try r.readString())
             event = type == EventType.instrumentListed.rawValue ? .instrumentListed(instrument) : .instrumentUpdated(instrument)
-        case .instrumentDelisted:
+        case 3:
             event = .instrumentDelisted(token: try readUInt32(&r))
-        case .sessionOpened:
+        case 5:
             let id = try r.readVarint()
             let user: Int64? = try readOptional(&r)
             event = .sessionOpened(SessionOpened(sessionID: id, userID: user.map { UInt64(bitPattern: $0) },
                                                  protocolName: try r.readString()))
-        case .subscribed, .unsubscribed:
+        case 6, 7:
             let id = try r.readVarint()
             let count = try r.readVarint()
             guard count <= UInt64(r.remaining) else { throw ByteReader.Error(position: r.position, reason: "token count \(count) too large") }
@@ -207,9 +269,9 @@ public enum RecordCodec {
             for _ in 0..<count { tokens.append(try readUInt32(&r)) }
             let s = Subscription(sessionID: id, tokens: tokens, mode: try r.readString())
             event = type == EventType.subscribed.rawValue ? .subscribed(s) : .unsubscribed(s)
-        case .sessionClosed:
+        case 8:
             event = .sessionClosed(SessionClosed(sessionID: try r.readVarint(), reason: try r.readString()))
-        case .alertCreated, .alertUpdated:
+        case 9, 10:
             let id = try r.readVarint()
             let user = try r.readVarint()
             let version = try readUInt32(&r)
@@ -230,20 +292,20 @@ public enum RecordCodec {
                                  isEnabled: try r.readBool())
             let change = AlertChange(alertID: id, userID: user, version: version, rule: rule)
             event = type == EventType.alertCreated.rawValue ? .alertCreated(change) : .alertUpdated(change)
-        case .alertDeleted:
+        case 11:
             event = .alertDeleted(AlertDeleted(alertID: try r.readVarint(), version: try readUInt32(&r)))
-        case .alertTriggered:
+        case 12:
             event = .alertTriggered(AlertTriggered(
                 alertID: try r.readVarint(), ruleVersion: try readUInt32(&r), tickOffset: try r.readVarint(),
                 price: try r.readDouble(), tickTime: Timestamp(rawValue: try r.readSignedVarint())))
-        case .userCreated:
+        case 13:
             event = .userCreated(UserCreated(userID: try r.readVarint(), name: try r.readString(), isAdmin: try r.readBool()))
-        case .apiKeyIssued:
+        case 14:
             event = .apiKeyIssued(APIKeyIssued(keyID: try r.readVarint(), userID: try r.readVarint(),
                                                salt: try r.readBytes(), hash: try r.readBytes(), label: try r.readString()))
-        case .apiKeyRevoked:
+        case 15:
             event = .apiKeyRevoked(APIKeyRevoked(keyID: try r.readVarint()))
-        case .signalPublished:
+        case 16:
             event = .signalPublished(SignalPublished(model: try r.readString(), token: try readUInt32(&r),
                                                      value: try r.readDouble(), label: try readOptional(&r),
                                                      confidence: try readOptional(&r)))
@@ -281,5 +343,39 @@ public enum RecordCodec {
     }
     private static func readOptional(_ r: inout ByteReader) throws(ByteReader.Error) -> String? {
         try r.readBool() ? try r.readString() : nil
+    }
+}
+
+/// Writes varints through a raw pointer into a buffer known to be large enough.
+private struct PointerWriter {
+    let base: UnsafeMutablePointer<UInt8>
+    var position: Int
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        base[position] = byte
+        position += 1
+    }
+
+    @inline(__always) mutating func putVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            put(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        put(UInt8(v))
+    }
+
+    /// Same layout as `ByteWriter.writeVarint(_:prefix:prefixBits:)`.
+    @inline(__always) mutating func putVarint(_ value: UInt64, prefix: UInt8, prefixBits: Int) {
+        let payloadBits = 7 - prefixBits
+        let low = UInt8(truncatingIfNeeded: value & ((1 << UInt64(payloadBits)) - 1))
+        let rest = value >> UInt64(payloadBits)
+        let first = prefix | (low << UInt8(prefixBits))
+        if rest == 0 {
+            put(first)
+        } else {
+            put(first | 0x80)
+            putVarint(rest)
+        }
     }
 }

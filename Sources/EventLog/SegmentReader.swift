@@ -28,8 +28,11 @@ final class SegmentReader {
 
     func slot(at position: Int64, fileSize: Int64) throws -> Slot {
         if position >= fileSize { return .end }
-        if fileSize - position < Int64(BatchHeader.size) { return .incomplete("\(fileSize - position) bytes, less than a batch header") }
         let n = try header.withUnsafeMutableBytes { try file.read(into: $0, at: position) }
+        if n >= Filler.headerSize, header.withUnsafeBytes({ UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }) == Filler.magic {
+            return .end  // preallocated space of the open segment
+        }
+        if fileSize - position < Int64(BatchHeader.size) { return .incomplete("\(fileSize - position) bytes, less than a batch header") }
         guard n == BatchHeader.size else { return .incomplete("short read") }
         let decoded = header.withUnsafeBytes { BatchHeader.decode($0) }
         switch decoded {
@@ -65,6 +68,30 @@ final class SegmentReader {
                     let record = try RecordCodec.decode(from: &reader, previousTime: &previous)
                     if current >= offset {
                         guard try visit(LogEntry(offset: current, time: record.time, event: record.event)) else { return false }
+                    }
+                    current += 1
+                }
+            } catch let error as ByteReader.Error {
+                throw corrupt(h, at: position, "record \(current): \(error)")
+            }
+            guard current == h.endOffset else {
+                throw corrupt(h, at: position, "batch holds \(current - h.baseOffset) records, its header announces \(h.count)")
+            }
+            return true
+        }
+    }
+
+    /// Like `decode`, but only for ticks: other records are skipped without being built.
+    func decodeTicks(_ h: BatchHeader, at position: Int64, from offset: UInt64, until stop: UInt64,
+                     visit: (UInt64, Timestamp, Tick) throws -> Bool) throws -> Bool {
+        try raw.withUnsafeBytes { buffer in
+            var reader = ByteReader(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(h.rawLength)]))
+            var previous = Timestamp.zero
+            var current = h.baseOffset
+            do {
+                while !reader.isAtEnd {
+                    if let (time, tick) = try RecordCodec.decodeTick(from: &reader, previousTime: &previous), current >= offset {
+                        guard current < stop, try visit(current, time, tick) else { return false }
                     }
                     current += 1
                 }

@@ -129,7 +129,8 @@ import Testing
         child.arguments = ["debug-append-loop", "--data", dir.path, "--batch", "10", "--segment-size", "65536"]
         child.standardOutput = FileHandle.nullDevice
         try child.run()
-        defer { child.terminate(); child.waitUntilExit() }
+        // SIGKILL, not terminate(): a child spawned from a test thread may inherit a mask that blocks SIGTERM.
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
         var seen: UInt64 = 0
         while seen < 3_000 {
             let end = try reader.waitForEnd(beyond: seen, timeout: .seconds(20))
