@@ -1,0 +1,141 @@
+/// The text-search state of the catalog, keyed by slot (a dense, never-reused number the
+/// catalog gives each token on first listing), so that it can be patched per change instead
+/// of rebuilt per snapshot.
+///
+/// A value type: the projection mutates its copy on the runner thread, and each published
+/// snapshot shares the storage until the next change copies it (copy-on-write).
+struct TextIndex: Sendable {
+    /// Per slot: lowercased trading symbol, a 0 byte, lowercased name. A query never holds a 0
+    /// byte, so no match spans the two fields.
+    private(set) var texts: [[UInt8]] = []
+    /// Trigram → slots whose text holds it, ascending.
+    private(set) var postings: [UInt32: [Int32]] = [:]
+    /// Lowercased trading symbol → slots, for the exact-match tier of search.
+    private(set) var slotsBySymbol: [[UInt8]: [Int32]] = [:]
+
+    static let separator: UInt8 = 0
+
+    static func text(symbol: String, name: String) -> [UInt8] {
+        Array(symbol.lowercased().utf8) + [separator] + Array(name.lowercased().utf8)
+    }
+
+    /// Sets the text of `slot` (appending a slot when `slot == texts.count`).
+    mutating func set(slot: Int32, symbol: String, name: String) {
+        let new = Self.text(symbol: symbol, name: name)
+        let index = Int(slot)
+        if index == texts.count {
+            texts.append([])
+        } else if texts[index] == new {
+            return
+        }
+        let old = texts[index]
+        let oldGrams = Self.trigrams(of: old), newGrams = Self.trigrams(of: new)
+        for gram in oldGrams where !newGrams.contains(gram) {
+            Self.remove(slot, from: &postings[gram, default: []])
+            if postings[gram]?.isEmpty == true { postings[gram] = nil }
+        }
+        for gram in newGrams where !oldGrams.contains(gram) {
+            Self.insert(slot, into: &postings[gram, default: []])
+        }
+        if !old.isEmpty {
+            let oldSymbol = Array(old.prefix { $0 != Self.separator })
+            Self.remove(slot, from: &slotsBySymbol[oldSymbol, default: []])
+            if slotsBySymbol[oldSymbol]?.isEmpty == true { slotsBySymbol[oldSymbol] = nil }
+        }
+        Self.insert(slot, into: &slotsBySymbol[Array(new.prefix { $0 != Self.separator }), default: []])
+        texts[index] = new
+    }
+
+    /// Slots whose symbol or name contains `needle` (already lowercased), ascending.
+    func slots(containing needle: [UInt8]) -> [Int32] {
+        if needle.count < 3 {
+            // No trigram to narrow with: check every text (short queries are rare and cached).
+            return texts.indices.compactMap { Self.contains(texts[$0], needle) ? Int32($0) : nil }
+        }
+        var lists: [[Int32]] = []
+        for gram in Set(Self.trigrams(of: needle)) {
+            guard let list = postings[gram] else { return [] }
+            lists.append(list)
+        }
+        lists.sort { $0.count < $1.count }
+        var candidates = lists[0]
+        for list in lists.dropFirst() {
+            candidates = Self.intersect(candidates, list)
+            if candidates.isEmpty { return [] }
+        }
+        // Holding every trigram does not mean holding them in a row: verify.
+        return candidates.filter { Self.contains(texts[Int($0)], needle) }
+    }
+
+    func slots(withSymbol symbol: [UInt8]) -> [Int32] { slotsBySymbol[symbol] ?? [] }
+
+    // MARK: helpers
+
+    static func trigrams(of bytes: [UInt8]) -> Set<UInt32> {
+        var grams = Set<UInt32>()
+        guard bytes.count >= 3 else { return grams }
+        for i in 0...(bytes.count - 3) {
+            grams.insert(UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]))
+        }
+        return grams
+    }
+
+    /// Whether `needle` occurs in `haystack` (an empty needle occurs everywhere).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        let n = needle.count, h = haystack.count
+        guard n > 0 else { return true }
+        guard n <= h else { return false }
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { pin in
+                let first = pin[0]
+                var i = 0
+                while i <= h - n {
+                    if hay[i] == first {
+                        var k = 1
+                        while k < n && hay[i + k] == pin[k] { k += 1 }
+                        if k == n { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// Whether `haystack` starts with `needle`.
+    static func hasPrefix(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+        haystack.count >= needle.count && haystack.prefix(needle.count).elementsEqual(needle)
+    }
+
+    private static func insert(_ slot: Int32, into list: inout [Int32]) {
+        // Loading appends slots in ascending order: keep that the fast path.
+        if list.last.map({ $0 < slot }) ?? true { list.append(slot); return }
+        let at = lowerBound(slot, in: list)
+        if at < list.count && list[at] == slot { return }
+        list.insert(slot, at: at)
+    }
+
+    private static func remove(_ slot: Int32, from list: inout [Int32]) {
+        let at = lowerBound(slot, in: list)
+        if at < list.count && list[at] == slot { list.remove(at: at) }
+    }
+
+    private static func lowerBound(_ value: Int32, in list: [Int32]) -> Int {
+        var low = 0, high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if list[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(min(a.count, b.count))
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { out.append(a[i]); i += 1; j += 1 }
+        }
+        return out
+    }
+}
