@@ -182,6 +182,16 @@ final class CatalogIndex: Sendable {
         return low
     }
 
+    /// The first position whose trading symbol is not below `symbol`.
+    func position(atOrAfter symbol: String) -> Int {
+        var low = 0, high = rows.count
+        while low < high {
+            let mid = (low + high) / 2
+            if rows[mid].instrument.tradingSymbol < symbol { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
     /// Index of the last day ≤ `day`, or -1.
     func lastIndex(onOrBefore day: CalendarDay, in days: [CalendarDay]) -> Int {
         var low = 0, high = days.count

@@ -44,36 +44,65 @@ public final class CatalogSnapshot: Sendable {
     }
 
     /// Active instruments matching `text` ranked for typing: exact trading symbol first, then
-    /// symbol or name starting with it, then containing it; catalog order within each tier.
+    /// symbols starting with it, then symbols or names containing it; catalog order within each
+    /// tier. Case-insensitive.
     public func search(_ text: String, limit: Int = 30) -> [InstrumentRecord] {
         let needle = Array(text.lowercased().utf8)
         guard !needle.isEmpty, limit > 0 else { return [] }
+        var taken = Set<Int>()
+        var results: [Int] = []
+
+        // Tier 0: exact symbol.
         let exact = index.text.slots(withSymbol: needle)
             .map { Int(index.positionOfSlot[Int($0)]) }
             .filter { index.active.contains($0) }
             .sorted()
-        var results = exact.prefix(limit).map { index.rows[$0] }
-        let wanted = limit - results.count
-        guard wanted > 0 else { return results }
+        for position in exact.prefix(limit) { results.append(position); taken.insert(position) }
+        if results.count == limit { return results.map { index.rows[$0] } }
 
-        var matches = index.positions(containing: needle)
-        matches.formIntersection(index.active)
-        var prefixed: [Int] = [], contained: [Int] = []
-        matches.forEach(from: 0) { position in
-            if exact.contains(position) { return true }
-            let text = index.text.texts[Int(index.slotOfPosition[position])]
-            let nameStart = (text.firstIndex(of: TextIndex.separator) ?? text.count - 1) + 1
-            if TextIndex.hasPrefix(text[..<nameStart], needle) || TextIndex.hasPrefix(text[nameStart...], needle) {
-                prefixed.append(position)
-                // Positions come in catalog order, so the first `wanted` prefixed ones are final.
-                return prefixed.count < wanted
-            }
-            if contained.count < wanted { contained.append(position) }
-            return true
+        // Tier 1: symbol prefix — a binary-searched range of the catalog, plus the few irregular symbols.
+        let upper = TextIndex.asciiUppercased(needle)
+        var prefixed: [Int] = []
+        var position = index.position(atOrAfter: String(decoding: upper, as: UTF8.self))
+        while position < index.rows.count, prefixed.count < limit - results.count,
+              index.rows[position].instrument.tradingSymbol.utf8.starts(with: upper) {
+            if index.active.contains(position) && !taken.contains(position) { prefixed.append(position) }
+            position += 1
         }
-        results += prefixed.prefix(wanted).map { index.rows[$0] }
-        results += contained.prefix(limit - results.count).map { index.rows[$0] }
-        return results
+        for slot in index.text.irregularSymbols {
+            let p = Int(index.positionOfSlot[Int(slot)])
+            if index.active.contains(p), !taken.contains(p),
+               index.text.texts[Int(slot)].starts(with: needle) { prefixed.append(p) }
+        }
+        for p in prefixed.sorted().prefix(limit - results.count) { results.append(p); taken.insert(p) }
+        if results.count == limit { return results.map { index.rows[$0] } }
+
+        // Tier 2: substring of symbol or name, skipping what a better tier already took.
+        let isSymbolPrefix = { (p: Int) in
+            let slot = Int(self.index.slotOfPosition[p])
+            return self.index.text.texts[slot].starts(with: needle)
+        }
+        let candidates = index.text.slots(containing: needle)
+        var contained: [Int] = []
+        let wanted = limit - results.count
+        if candidates.count <= 4_096 {
+            // Few matches: place them and sort.
+            contained = candidates.map { Int(index.positionOfSlot[Int($0)]) }
+                .filter { index.active.contains($0) && !taken.contains($0) && !isSymbolPrefix($0) }
+                .sorted()
+        } else {
+            // Many matches: walking the catalog in order finds `wanted` of them within a few hundred rows.
+            var p = 0
+            while p < index.rows.count && contained.count < wanted {
+                if index.active.contains(p), !taken.contains(p), !isSymbolPrefix(p),
+                   TextIndex.contains(index.text.texts[Int(index.slotOfPosition[p])], needle) {
+                    contained.append(p)
+                }
+                p += 1
+            }
+        }
+        results += contained.prefix(wanted)
+        return results.map { index.rows[$0] }
     }
 
     /// Counts over the active instruments; `today` comes from the caller, never a clock in here.

@@ -8,8 +8,13 @@ struct TextIndex: Sendable {
     /// Per slot: lowercased trading symbol, a 0 byte, lowercased name. A query never holds a 0
     /// byte, so no match spans the two fields.
     private(set) var texts: [[UInt8]] = []
-    /// Trigram → slots whose text holds it, ascending.
+    /// n-gram (n = 1, 2, 3; see `gramKey`) → slots whose text holds it, ascending. Grams up to
+    /// three bytes answer queries up to three bytes exactly; longer queries intersect trigrams.
     private(set) var postings: [UInt32: [Int32]] = [:]
+    /// Slots whose symbol holds a lowercase ASCII letter or a non-ASCII byte. Every other symbol
+    /// starts with a lowercased needle exactly when it starts with the needle's ASCII uppercase,
+    /// so its prefix matches are one contiguous range of the (byte-ordered) catalog.
+    private(set) var irregularSymbols: Set<Int32> = []
     /// Lowercased trading symbol → slots, for the exact-match tier of search.
     private(set) var slotsBySymbol: [[UInt8]: [Int32]] = [:]
 
@@ -29,7 +34,7 @@ struct TextIndex: Sendable {
             return
         }
         let old = texts[index]
-        let oldGrams = Self.trigrams(of: old), newGrams = Self.trigrams(of: new)
+        let oldGrams = Self.grams(of: old), newGrams = Self.grams(of: new)
         for gram in oldGrams where !newGrams.contains(gram) {
             Self.remove(slot, from: &postings[gram, default: []])
             if postings[gram]?.isEmpty == true { postings[gram] = nil }
@@ -44,16 +49,24 @@ struct TextIndex: Sendable {
         }
         Self.insert(slot, into: &slotsBySymbol[Array(new.prefix { $0 != Self.separator }), default: []])
         texts[index] = new
+        if symbol.utf8.allSatisfy({ $0 < 0x80 && !(0x61...0x7A).contains($0) }) {
+            irregularSymbols.remove(slot)
+        } else {
+            irregularSymbols.insert(slot)
+        }
+    }
+
+    /// ASCII uppercase of a lowercased needle: the form regular symbols are stored in.
+    static func asciiUppercased(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 }
     }
 
     /// Slots whose symbol or name contains `needle` (already lowercased), ascending.
     func slots(containing needle: [UInt8]) -> [Int32] {
-        if needle.count < 3 {
-            // No trigram to narrow with: check every text (short queries are rare and cached).
-            return texts.indices.compactMap { Self.contains(texts[$0], needle) ? Int32($0) : nil }
-        }
+        guard !needle.isEmpty, !needle.contains(Self.separator) else { return [] }
+        if needle.count <= 3 { return postings[Self.gramKey(needle[...])] ?? [] }
         var lists: [[Int32]] = []
-        for gram in Set(Self.trigrams(of: needle)) {
+        for gram in Set((0...(needle.count - 3)).map { Self.gramKey(needle[$0..<($0 + 3)]) }) {
             guard let list = postings[gram] else { return [] }
             lists.append(list)
         }
@@ -71,11 +84,22 @@ struct TextIndex: Sendable {
 
     // MARK: helpers
 
-    static func trigrams(of bytes: [UInt8]) -> Set<UInt32> {
+    /// The length in the top byte, then up to three bytes: distinct keys for "a", "ab", "abc".
+    @inline(__always) static func gramKey(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var key = UInt32(bytes.count) << 24
+        for (i, byte) in bytes.enumerated() { key |= UInt32(byte) << UInt32(16 - 8 * i) }
+        return key
+    }
+
+    /// Every 1-, 2- and 3-byte window of `bytes` that does not cross the field separator.
+    static func grams(of bytes: [UInt8]) -> Set<UInt32> {
         var grams = Set<UInt32>()
-        guard bytes.count >= 3 else { return grams }
-        for i in 0...(bytes.count - 3) {
-            grams.insert(UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]))
+        for start in bytes.indices where bytes[start] != separator {
+            for length in 1...3 {
+                let end = start + length
+                guard end <= bytes.count, bytes[end - 1] != separator else { break }
+                grams.insert(gramKey(bytes[start..<end]))
+            }
         }
         return grams
     }

@@ -165,17 +165,59 @@ import Testing
             .instrumentListed(F.instrument(token: 1, symbol: "XINFY", name: "X")),          // substring
             .instrumentListed(F.instrument(token: 2, symbol: "INFYBEES", name: "NIPPON")),   // symbol prefix
             .instrumentListed(F.instrument(token: 3, exchange: "BSE", symbol: "INFY", name: "INFOSYS")), // exact
-            .instrumentListed(F.instrument(token: 4, symbol: "ABC", name: "INFY FUND")),     // name prefix
+            .instrumentListed(F.instrument(token: 4, symbol: "ABC", name: "INFY FUND")),     // name holds it
             .instrumentListed(F.instrument(token: 5, symbol: "INFY", name: "INFOSYS")),      // exact
             .instrumentListed(F.instrument(token: 6, symbol: "AINFY", name: "Y")),           // substring
             .instrumentListed(F.instrument(token: 7, symbol: "INFYX", name: "Z")),           // delisted below
+            .instrumentListed(F.instrument(token: 8, symbol: "infy-sme", name: "Z")),        // lowercase symbol prefix
             .instrumentDelisted(token: 7),
         ])
-        #expect(catalog.search("infy").map(\.token) == [3, 5, 4, 2, 6, 1])
-        #expect(catalog.search("INFY", limit: 3).map(\.token) == [3, 5, 4])
+        #expect(catalog.search("infy").map(\.token) == [3, 5, 2, 8, 4, 6, 1])
+        #expect(catalog.search("INFY", limit: 3).map(\.token) == [3, 5, 2])
         #expect(catalog.search("infy", limit: 1).map(\.token) == [3])
         #expect(catalog.search("").isEmpty)
         #expect(catalog.search("qqq").isEmpty)
+    }
+
+    /// The ranking written out by brute force.
+    static func referenceSearch(_ text: String, in records: [InstrumentRecord], limit: Int) -> [UInt32] {
+        let q = text.lowercased()
+        func tier(_ r: InstrumentRecord) -> Int? {
+            let symbol = r.instrument.tradingSymbol.lowercased()
+            if symbol == q { return 0 }
+            if symbol.hasPrefix(q) { return 1 }
+            return symbol.contains(q) || r.instrument.name.lowercased().contains(q) ? 2 : nil
+        }
+        return records.filter(\.isActive).compactMap { r in tier(r).map { (r, $0) } }
+            .sorted { a, b in
+                if a.1 != b.1 { return a.1 < b.1 }
+                return InstrumentRecord.precedes(a.0, b.0)
+            }
+            .prefix(limit).map(\.0.token)
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func searchMatchesABruteForceRanking(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        var instruments = KiteLikeInstruments.make(count: 6_000, seed: seed)
+        for i in stride(from: 0, to: instruments.count, by: 97) {
+            instruments[i].tradingSymbol = instruments[i].tradingSymbol.lowercased() // irregular symbols
+        }
+        var events: [Event] = instruments.map { .instrumentListed($0) }
+        for _ in 0..<300 { events.append(.instrumentDelisted(token: instruments[random.index(instruments.count)].token)) }
+        let catalog = try catalog(events)
+        let records = catalog.snapshot.page(matching: CatalogFilter(activity: .any), after: nil, limit: Int.max).instruments
+        for text in ["nifty", "NIFTY", "ifty", "n", "i", "ba", "bankn", "26dec", "ce", "tcs", "xyz", "RELIANCE", "y2", "00c"] {
+            for limit in [1, 30, 200] {
+                #expect(catalog.search(text, limit: limit).map(\.token) == Self.referenceSearch(text, in: records, limit: limit),
+                        "\(text) limit \(limit)")
+            }
+        }
+        // Exact symbols, irregular ones included.
+        for record in records.prefix(20) where record.isActive {
+            let found = catalog.search(record.instrument.tradingSymbol.uppercased(), limit: 30).map(\.token)
+            #expect(found == Self.referenceSearch(record.instrument.tradingSymbol.uppercased(), in: records, limit: 30))
+        }
     }
 
     @Test func searchDefaultsToThirtyResults() throws {
