@@ -31,10 +31,17 @@ final class CatalogIndex: Sendable {
     let activeExpiryDays: [CalendarDay]
     let activeExpiringOnOrBefore: [Int]
 
-    /// Query text → matching positions. Text matching over many rows is the one costly step,
-    /// and typing repeats the same few prefixes; bounded, and dropped with the snapshot.
-    private let textMatches = Mutex<[[UInt8]: Bitset]>([:])
-    private static let textCacheLimit = 256
+    /// Query text → matching positions. Placing tens of thousands of matches is the one costly
+    /// step of a query, and typing repeats the same prefixes. First in, first out, at most
+    /// `textCacheLimit` entries (~6 MB at 96k rows), dropped with the snapshot.
+    private let textMatches = Mutex(TextMatchCache())
+    private static let textCacheLimit = 512
+
+    private struct TextMatchCache {
+        var sets: [[UInt8]: Bitset] = [:]
+        var arrivals: [[UInt8]] = []
+        var oldest = 0
+    }
 
     /// Builds the index for `records` (indexed by slot). When `previous` is given, only the
     /// slots in `changed` moved: their rows are re-sorted and merged into the previous order
@@ -137,9 +144,16 @@ final class CatalogIndex: Sendable {
             result.subtract(active)
         case .any: result = all
         }
-        for (value, sets) in [(filter.exchange, byExchange), (filter.segment, bySegment), (filter.instrumentType, byType)] {
-            guard let value else { continue }
-            guard let set = sets[value] else { return Bitset(count: rows.count) }
+        if let value = filter.exchange {
+            guard let set = byExchange[value] else { return Bitset(count: rows.count) }
+            result.formIntersection(set)
+        }
+        if let value = filter.segment {
+            guard let set = bySegment[value] else { return Bitset(count: rows.count) }
+            result.formIntersection(set)
+        }
+        if let value = filter.instrumentType {
+            guard let set = byType[value] else { return Bitset(count: rows.count) }
             result.formIntersection(set)
         }
         if filter.expiryFrom != nil || filter.expiryTo != nil {
@@ -160,12 +174,22 @@ final class CatalogIndex: Sendable {
 
     /// Positions whose symbol or name contains `needle` (lowercased).
     func positions(containing needle: [UInt8]) -> Bitset {
-        if let cached = textMatches.withLock({ $0[needle] }) { return cached }
+        if let cached = textMatches.withLock({ $0.sets[needle] }) { return cached }
         var set = Bitset(count: rows.count)
-        for slot in text.slots(containing: needle) { set.insert(Int(positionOfSlot[Int(slot)])) }
+        let slots = text.slots(containing: needle)
+        positionOfSlot.withUnsafeBufferPointer { positions in
+            for slot in slots { set.insert(Int(positions[Int(slot)])) }
+        }
         textMatches.withLock { cache in
-            if cache.count >= Self.textCacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[needle] = set
+            guard cache.sets[needle] == nil else { return }
+            if cache.arrivals.count < Self.textCacheLimit {
+                cache.arrivals.append(needle)
+            } else {
+                cache.sets[cache.arrivals[cache.oldest]] = nil
+                cache.arrivals[cache.oldest] = needle
+                cache.oldest = (cache.oldest + 1) % Self.textCacheLimit
+            }
+            cache.sets[needle] = set
         }
         return set
     }
