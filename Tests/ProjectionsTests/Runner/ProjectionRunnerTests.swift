@@ -142,17 +142,25 @@ import Testing
         #expect(health.updatedAt == Timestamp(nanoseconds: 7))
     }
 
-    @Test func catchingUpClearsTheLag() throws {
-        let log = Self.randomLog(count: 10, seed: 9)
-        let runner = ProjectionRunner(projection: TallyProjection(), log: log, databasePath: databasePath, batchSize: 4)
+    @Test func lagCountsEventsAndEventTimeBehindTheNewestEntry() throws {
+        let log = MemoryLog()
+        for i in 0..<10 { log.append(.tick(Tick(token: 1, price: 1, volume: 1)), at: 1_000 + Int64(i) * 6) }
+        let projection = TallyProjection()
+        let runner = ProjectionRunner(projection: projection, log: log, databasePath: databasePath, batchSize: 4)
+        var seen: [UInt64: ProjectionHealth] = [:]
+        // Health is refreshed right after each publish, so at publish N it still shows the previous batch.
+        projection.onPublish = { [unowned runner] offset in seen[offset] = runner.health }
         try runner.catchUp()
-        log.append(.tick(Tick(token: 1, price: 1, volume: 1)), at: 9 + 30)
-        log.append(.tick(Tick(token: 1, price: 1, volume: 1)), at: 9 + 60)
-        // A fresh runner over the same database resumes at 10 and sees two entries ahead.
-        let next = ProjectionRunner(projection: TallyProjection(), log: log, databasePath: databasePath, batchSize: 1)
-        try next.catchUp()
-        #expect(next.health.lagEvents == 0)
-        #expect(next.health.nextOffset == 12)
+
+        let afterFirstBatch = try #require(seen[8])
+        #expect(afterFirstBatch.nextOffset == 4)
+        #expect(afterFirstBatch.lastAppliedOffset == 3)
+        #expect(afterFirstBatch.lagEvents == 6)
+        #expect(afterFirstBatch.lagSeconds == 36) // entry 9 at 1054 s, entry 3 at 1018 s
+        #expect(afterFirstBatch.state == .catchingUp)
+        #expect(runner.health.lagEvents == 0)
+        #expect(runner.health.lagSeconds == 0)
+        #expect(runner.health.state == .live)
     }
 
     /// Polls a condition set by another thread; a generous bound keeps a slow CI from flaking.

@@ -7,6 +7,8 @@ final class TallyProjection: Projection {
     let version: Int
     let tables = ["tally"]
     var failAt: UInt64?
+    /// Called at each publish, on the runner's thread.
+    var onPublish: ((UInt64) -> Void)?
     private(set) var counts: [String: Int64] = [:]
     private var dirty: Set<String> = []
     private(set) var published: UInt64?
@@ -43,7 +45,10 @@ final class TallyProjection: Projection {
         dirty = []
     }
 
-    func publish(through offset: UInt64) { published = offset }
+    func publish(through offset: UInt64) {
+        published = offset
+        onPublish?(offset)
+    }
 
     func contentHash() -> String {
         var hash = FNV1a64()
