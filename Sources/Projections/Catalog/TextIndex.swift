@@ -153,12 +153,33 @@ struct TextIndex: Sendable {
         return low
     }
 
-    private static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+    /// Sorted intersection. When one side is much smaller, gallops through the other
+    /// (exponential then binary search) instead of walking it: long queries start from their
+    /// rarest trigram, and the candidates shrink with every list.
+    static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        let (small, large) = a.count <= b.count ? (a, b) : (b, a)
         var out: [Int32] = []
-        out.reserveCapacity(min(a.count, b.count))
+        out.reserveCapacity(small.count)
+        if small.count * 16 < large.count {
+            large.withUnsafeBufferPointer { large in
+                var low = 0
+                for value in small {
+                    var step = 1, high = low
+                    while high < large.count && large[high] < value { low = high + 1; high += step; step *= 2 }
+                    high = min(high, large.count)
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if large[mid] < value { low = mid + 1 } else { high = mid }
+                    }
+                    if low == large.count { break }
+                    if large[low] == value { out.append(value) }
+                }
+            }
+            return out
+        }
         var i = 0, j = 0
-        while i < a.count && j < b.count {
-            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { out.append(a[i]); i += 1; j += 1 }
+        while i < small.count && j < large.count {
+            if small[i] < large[j] { i += 1 } else if small[i] > large[j] { j += 1 } else { out.append(small[i]); i += 1; j += 1 }
         }
         return out
     }
