@@ -33,9 +33,9 @@ final class CatalogIndex: Sendable {
 
     /// Query text → matching positions. Placing tens of thousands of matches is the one costly
     /// step of a query, and typing repeats the same prefixes. First in, first out, at most
-    /// `textCacheLimit` entries (~6 MB at 96k rows), dropped with the snapshot.
+    /// `textCacheLimit` entries (~24 MB at 96k rows; in practice only the current snapshot takes queries), dropped with the snapshot.
     private let textMatches = Mutex(TextMatchCache())
-    private static let textCacheLimit = 512
+    private static let textCacheLimit = 2_048
 
     private struct TextMatchCache {
         var sets: [[UInt8]: Bitset] = [:]
@@ -176,9 +176,32 @@ final class CatalogIndex: Sendable {
     func positions(containing needle: [UInt8]) -> Bitset {
         if let cached = textMatches.withLock({ $0.sets[needle] }) { return cached }
         var set = Bitset(count: rows.count)
-        let slots = text.slots(containing: needle)
+        let (candidates, isExact) = text.candidates(containing: needle)
+        // Regular symbols starting with the needle are one contiguous range of the catalog:
+        // candidates there need no verification (see `TextIndex.irregularSymbols`).
+        let upper = TextIndex.asciiUppercased(needle)
+        let prefixStart = position(atOrAfter: String(decoding: upper, as: UTF8.self))
+        var prefixEnd = prefixStart
+        if !isExact {
+            var step = 1
+            while prefixEnd < rows.count, rows[prefixEnd].instrument.tradingSymbol.utf8.starts(with: upper) {
+                prefixEnd += step // gallop, then binary search back to the exact end
+                step *= 2
+            }
+            var low = prefixStart, high = min(prefixEnd, rows.count)
+            while low < high {
+                let mid = (low + high) / 2
+                if rows[mid].instrument.tradingSymbol.utf8.starts(with: upper) { low = mid + 1 } else { high = mid }
+            }
+            prefixEnd = low
+        }
         positionOfSlot.withUnsafeBufferPointer { positions in
-            for slot in slots { set.insert(Int(positions[Int(slot)])) }
+            for slot in candidates {
+                let position = Int(positions[Int(slot)])
+                if isExact || (prefixStart..<prefixEnd).contains(position) || TextIndex.contains(text.texts[Int(slot)], needle) {
+                    set.insert(position)
+                }
+            }
         }
         textMatches.withLock { cache in
             guard cache.sets[needle] == nil else { return }

@@ -63,21 +63,28 @@ struct TextIndex: Sendable {
 
     /// Slots whose symbol or name contains `needle` (already lowercased), ascending.
     func slots(containing needle: [UInt8]) -> [Int32] {
-        guard !needle.isEmpty, !needle.contains(Self.separator) else { return [] }
-        if needle.count <= 3 { return postings[Self.gramKey(needle[...])] ?? [] }
+        let (candidates, isExact) = candidates(containing: needle)
+        return isExact ? candidates : candidates.filter { Self.contains(texts[Int($0)], needle) }
+    }
+
+    /// A superset of the slots containing `needle`, ascending, and whether it is exact. Up to
+    /// three bytes it is exact (one gram's list); longer needles intersect their trigrams, and
+    /// holding every trigram does not mean holding them in a row, so the caller must verify.
+    func candidates(containing needle: [UInt8]) -> (slots: [Int32], isExact: Bool) {
+        guard !needle.isEmpty, !needle.contains(Self.separator) else { return ([], true) }
+        if needle.count <= 3 { return (postings[Self.gramKey(needle[...])] ?? [], true) }
         var lists: [[Int32]] = []
         for gram in Set((0...(needle.count - 3)).map { Self.gramKey(needle[$0..<($0 + 3)]) }) {
-            guard let list = postings[gram] else { return [] }
+            guard let list = postings[gram] else { return ([], true) }
             lists.append(list)
         }
         lists.sort { $0.count < $1.count }
         var candidates = lists[0]
         for list in lists.dropFirst() {
             candidates = Self.intersect(candidates, list)
-            if candidates.isEmpty { return [] }
+            if candidates.isEmpty { return ([], true) }
         }
-        // Holding every trigram does not mean holding them in a row: verify.
-        return candidates.filter { Self.contains(texts[Int($0)], needle) }
+        return (candidates, false)
     }
 
     func slots(withSymbol symbol: [UInt8]) -> [Int32] { slotsBySymbol[symbol] ?? [] }
