@@ -226,18 +226,9 @@ public final class InstrumentCatalog: Projection, @unchecked Sendable {
         var hash = FNV1a64()
         for record in records.sorted(by: { $0.token < $1.token }) {
             var w = ByteWriter(capacity: 128)
-            let i = record.instrument
-            w.writeVarint(UInt64(i.token))
-            w.writeVarint(UInt64(i.exchangeToken))
-            w.writeString(i.tradingSymbol)
-            w.writeString(i.name)
-            if let expiry = i.expiry { w.write(1); w.writeSignedVarint(Int64(expiry.rawValue)) } else { w.write(0) }
-            w.writeDouble(i.strike)
-            w.writeDouble(i.tickSize)
-            w.writeVarint(UInt64(i.lotSize))
-            w.writeString(i.instrumentType)
-            w.writeString(i.segment)
-            w.writeString(i.exchange)
+            // The instrument in the log's own canonical form, then the lifecycle.
+            var origin = Timestamp.zero
+            RecordCodec.encode(Record(time: .zero, event: .instrumentListed(record.instrument)), previousTime: &origin, into: &w)
             w.writeBool(record.isActive)
             w.writeVarint(record.listedOffset)
             w.writeSignedVarint(record.listedTime.rawValue)
