@@ -68,6 +68,7 @@ public final class ProjectionRunner: @unchecked Sendable {
 
     /// Opens the projection (resume or rebuild), applies every entry up to the current end of
     /// the log, and returns the next offset. Marks the projection live when done.
+    /// Waits while the runner thread is running (between `start()` and `stop()`).
     @discardableResult
     public func catchUp() throws -> UInt64 {
         runLock.lock()

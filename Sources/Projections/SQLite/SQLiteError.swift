@@ -8,6 +8,7 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The statement being prepared or run, when there was one.
     public var sql: String?
 
+    /// An error with SQLite's code and message, and the SQL when there was one.
     public init(code: Int32, message: String, sql: String? = nil) {
         self.code = code
         self.message = message

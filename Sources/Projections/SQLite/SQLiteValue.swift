@@ -7,6 +7,7 @@ public enum SQLiteValue: Hashable, Sendable {
     case null
 }
 
+/// Literals bind directly: `statement.run([1, 2.5, "text", nil])`.
 extension SQLiteValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByNilLiteral {
     public init(integerLiteral value: Int64) { self = .integer(value) }
     public init(floatLiteral value: Double) { self = .real(value) }

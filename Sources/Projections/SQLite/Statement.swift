@@ -55,10 +55,15 @@ public final class Statement {
         try bind(value, at: Int(index))
     }
 
+    /// Binds an integer at `index` (1-based).
     public func bind(_ value: Int64, at index: Int) throws(SQLiteError) { try bind(.integer(value), at: index) }
+    /// Binds a double at `index` (1-based).
     public func bind(_ value: Double, at index: Int) throws(SQLiteError) { try bind(.real(value), at: index) }
+    /// Binds UTF-8 text at `index` (1-based).
     public func bind(_ value: String, at index: Int) throws(SQLiteError) { try bind(.text(value), at: index) }
+    /// Binds a blob at `index` (1-based).
     public func bind(_ value: [UInt8], at index: Int) throws(SQLiteError) { try bind(.blob(value), at: index) }
+    /// Binds NULL at `index` (1-based).
     public func bindNull(at index: Int) throws(SQLiteError) { try bind(.null, at: index) }
 
     /// Binds `values` to parameters 1, 2, ... in order.
@@ -97,14 +102,19 @@ public final class Statement {
 
     // MARK: columns
 
+    /// Columns in each result row.
     public var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
+    /// The name of the column at `index` (0-based).
     public func columnName(at index: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(index))) }
 
+    /// Whether the column at `index` of the current row is NULL.
     public func isNull(at index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
 
+    /// The column as an integer (0 for NULL).
     public func int64(at index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
 
+    /// The column as a double (0 for NULL).
     public func double(at index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
 
     /// The column as text, or nil when it is NULL.
