@@ -54,6 +54,17 @@ struct Bitset: Hashable, Sendable {
         }
     }
 
+    /// How many positions are in both sets.
+    func intersectionCount(_ other: Bitset) -> Int {
+        words.withUnsafeBufferPointer { mine in
+            other.words.withUnsafeBufferPointer { theirs in
+                var total = 0
+                for w in 0..<mine.count { total &+= (mine[w] & theirs[w]).nonzeroBitCount }
+                return total
+            }
+        }
+    }
+
     /// How many positions are in the set.
     var cardinality: Int {
         words.withUnsafeBufferPointer { words in

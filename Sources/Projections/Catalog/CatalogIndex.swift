@@ -74,8 +74,7 @@ final class CatalogIndex: Sendable {
         rows.reserveCapacity(count)
         var positionOfSlot = [Int32](repeating: -1, count: count)
         var active = Bitset(count: count)
-        var byExchange: [String: Bitset] = [:], bySegment: [String: Bitset] = [:], byType: [String: Bitset] = [:]
-        var activeByExchange: [String: Int] = [:], activeBySegment: [String: Int] = [:], activeByType: [String: Int] = [:]
+        var byExchange = FieldGroups(count: count), bySegment = FieldGroups(count: count), byType = FieldGroups(count: count)
         var positionsByExpiry: [CalendarDay: [Int]] = [:]
         var activeByExpiry: [CalendarDay: Int] = [:]
         var activeCount = 0
@@ -84,16 +83,13 @@ final class CatalogIndex: Sendable {
             rows.append(record)
             positionOfSlot[Int(slot)] = Int32(position)
             let i = record.instrument
-            byExchange[i.exchange, default: Bitset(count: count)].insert(position)
-            bySegment[i.segment, default: Bitset(count: count)].insert(position)
-            byType[i.instrumentType, default: Bitset(count: count)].insert(position)
+            byExchange.insert(i.exchange, at: position)
+            bySegment.insert(i.segment, at: position)
+            byType.insert(i.instrumentType, at: position)
             if let expiry = i.expiry { positionsByExpiry[expiry, default: []].append(position) }
             if record.isActive {
                 active.insert(position)
                 activeCount += 1
-                activeByExchange[i.exchange, default: 0] += 1
-                activeBySegment[i.segment, default: 0] += 1
-                activeByType[i.instrumentType, default: 0] += 1
                 if let expiry = i.expiry { activeByExpiry[expiry, default: 0] += 1 }
             }
         }
@@ -119,15 +115,15 @@ final class CatalogIndex: Sendable {
         self.text = text
         self.active = active
         self.all = Bitset.full(count: count)
-        self.byExchange = byExchange
-        self.bySegment = bySegment
-        self.byType = byType
+        self.byExchange = byExchange.sets
+        self.bySegment = bySegment.sets
+        self.byType = byType.sets
         self.expiryDays = expiryDays
         self.expiringOnOrBefore = expiringOnOrBefore
         self.activeCount = activeCount
-        self.activeByExchange = activeByExchange
-        self.activeBySegment = activeBySegment
-        self.activeByType = activeByType
+        self.activeByExchange = byExchange.counts(within: active)
+        self.activeBySegment = bySegment.counts(within: active)
+        self.activeByType = byType.counts(within: active)
         self.activeExpiryDays = activeExpiryDays
         self.activeExpiringOnOrBefore = activeExpiringOnOrBefore
     }
@@ -252,5 +248,41 @@ final class CatalogIndex: Sendable {
     func record(token: UInt32) -> InstrumentRecord? {
         guard let slot = slotOfToken[token], Int(slot) < positionOfSlot.count else { return nil }
         return rows[Int(positionOfSlot[Int(slot)])]
+    }
+}
+
+/// Rows grouped by a low-cardinality text field (exchange, segment, type) while building an
+/// index. A handful of short values, and short strings compare in two machine words, so a
+/// last-hit check and a linear scan beat hashing the string of every row.
+private struct FieldGroups {
+    private var values: [String] = []
+    private var groups: [Bitset] = []
+    private var last = -1
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    mutating func insert(_ value: String, at position: Int) {
+        if last < 0 || values[last] != value {
+            if let found = values.firstIndex(of: value) {
+                last = found
+            } else {
+                values.append(value)
+                groups.append(Bitset(count: count))
+                last = values.count - 1
+            }
+        }
+        groups[last].insert(position)
+    }
+
+    var sets: [String: Bitset] { Dictionary(uniqueKeysWithValues: zip(values, groups)) }
+
+    func counts(within subset: Bitset) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for (value, group) in zip(values, groups) {
+            let n = group.intersectionCount(subset)
+            if n > 0 { counts[value] = n }
+        }
+        return counts
     }
 }
