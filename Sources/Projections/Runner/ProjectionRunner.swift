@@ -114,7 +114,8 @@ public final class ProjectionRunner: @unchecked Sendable {
                 }
                 setState(.stopped)
             } catch {
-                // applyNextBatch already recorded the failure in health.
+                // Health already holds the failure; say it where an operator looks, too.
+                FileHandle.standardError.write(Data("tape: projection \(projection.name) v\(projection.version) stopped: \(error)\n".utf8))
             }
         }
         thread.name = "projection-\(projection.name)"
