@@ -1,0 +1,296 @@
+import EventLog
+import Foundation
+import Synchronization
+
+/// Feeds one projection from the log: catch-up from its checkpoint in batches, then live tail.
+///
+/// Each batch is one SQLite transaction holding the projection's rows and its checkpoint
+/// `(name, version, offset)`, so a crash at any point resumes to the same state a rebuild
+/// from offset 0 would give. The projection and the `Database` are used only by the thread
+/// currently running the runner: the caller of `catchUp()`/`rebuild()`, or the runner
+/// thread after `start()` — never two at once (`runLock`). `health` may be read from any thread.
+public final class ProjectionRunner: @unchecked Sendable {
+    /// The projection this runner drives.
+    public let projection: any Projection
+    private let log: any LogSource
+    private let databasePath: String
+    private let batchSize: Int
+    private let clock: @Sendable () -> Timestamp
+    private let tailTimeout: Duration
+
+    /// Serializes the threads that may run batches (see the type comment).
+    private let runLock = NSLock()
+    private var database: Database?
+    private var nextOffset: UInt64 = 0
+    private var lastAppliedTime: Timestamp?
+
+    private struct Shared {
+        var health: ProjectionHealth
+        var isStopRequested = false
+        var threadFinished: DispatchSemaphore?
+    }
+    private let shared: Mutex<Shared>
+
+    /// Test hook: runs inside each batch transaction after the rows and checkpoint are written,
+    /// just before COMMIT; throwing simulates a crash between the two.
+    var beforeCommit: ((UInt64) throws -> Void)?
+
+    /// - Parameters:
+    ///   - databasePath: usually `data/projections.sqlite`; the runner opens its own connection.
+    ///   - batchSize: entries per transaction.
+    ///   - clock: wall clock for `health.updatedAt` only; never reaches `apply`.
+    public init(projection: any Projection, log: any LogSource, databasePath: String, batchSize: Int = 10_000,
+                tailTimeout: Duration = .milliseconds(200),
+                clock: @escaping @Sendable () -> Timestamp = ProjectionRunner.systemClock) {
+        precondition(batchSize > 0, "batchSize must be positive")
+        self.projection = projection
+        self.log = log
+        self.databasePath = databasePath
+        self.batchSize = batchSize
+        self.tailTimeout = tailTimeout
+        self.clock = clock
+        shared = Mutex(Shared(health: ProjectionHealth(
+            name: projection.name, version: projection.version, state: .catchingUp,
+            nextOffset: 0, lagEvents: 0, lagSeconds: 0, updatedAt: clock())))
+    }
+
+    /// The real-time clock (`CLOCK_REALTIME`).
+    public static let systemClock: @Sendable () -> Timestamp = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Timestamp(nanoseconds: Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))
+    }
+
+    /// The latest health; safe from any thread.
+    public var health: ProjectionHealth { shared.withLock { $0.health } }
+
+    // MARK: synchronous use (CLI, tests)
+
+    /// Opens the projection (resume or rebuild), applies every entry up to the current end of
+    /// the log, and returns the next offset. Marks the projection live when done.
+    /// Waits while the runner thread is running (between `start()` and `stop()`).
+    @discardableResult
+    public func catchUp() throws -> UInt64 {
+        runLock.lock()
+        defer { runLock.unlock() }
+        try openIfNeeded()
+        while try applyNextBatch() {}
+        setState(.live)
+        return nextOffset
+    }
+
+    /// Drops the projection's tables and checkpoint, then catches up from offset 0.
+    @discardableResult
+    public func rebuild() throws -> UInt64 {
+        runLock.lock()
+        defer { runLock.unlock() }
+        try guardNotFailed()
+        let db = try openDatabase()
+        try resetToZero(db)
+        while try applyNextBatch() {}
+        setState(.live)
+        return nextOffset
+    }
+
+    // MARK: background use (serve)
+
+    /// Starts the runner thread: catch-up, then live tail until `stop()` or a failure.
+    public func start() {
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            runLock.lock()
+            defer {
+                runLock.unlock()
+                finished.signal()
+            }
+            do {
+                try openIfNeeded()
+                while !isStopRequested, try applyNextBatch() {}
+                if isStopRequested { return setState(.stopped) }
+                setState(.live)
+                while !isStopRequested {
+                    let end = try waitForLog(beyond: nextOffset)
+                    if end > nextOffset { while !isStopRequested, try applyNextBatch() {} }
+                }
+                setState(.stopped)
+            } catch {
+                // Health already holds the failure; say it where an operator looks, too.
+                FileHandle.standardError.write(Data("tape: projection \(projection.name) v\(projection.version) stopped: \(error)\n".utf8))
+            }
+        }
+        thread.name = "projection-\(projection.name)"
+        shared.withLock {
+            $0.isStopRequested = false
+            $0.threadFinished = finished
+        }
+        thread.start()
+    }
+
+    /// Asks the runner thread to stop and waits until it has (at most one batch plus the tail timeout).
+    public func stop() {
+        let finished = shared.withLock { shared -> DispatchSemaphore? in
+            shared.isStopRequested = true
+            defer { shared.threadFinished = nil }
+            return shared.threadFinished
+        }
+        finished?.wait()
+    }
+
+    private var isStopRequested: Bool { shared.withLock { $0.isStopRequested } }
+
+    private func waitForLog(beyond offset: UInt64) throws -> UInt64 {
+        do {
+            return try log.waitForEnd(beyond: offset, timeout: tailTimeout)
+        } catch {
+            throw fail(ProjectionFailure(offset: offset, eventType: nil, message: "waiting for the log failed: \(error)"))
+        }
+    }
+
+    // MARK: opening
+
+    private func openDatabase() throws -> Database {
+        if let database { return database }
+        do {
+            let db = try Database(path: databasePath)
+            try db.execute("CREATE TABLE IF NOT EXISTS checkpoints(name TEXT PRIMARY KEY, version INTEGER NOT NULL, offset INTEGER NOT NULL)")
+            database = db
+            return db
+        } catch {
+            throw fail(ProjectionFailure(offset: nil, eventType: nil, message: "cannot open \(databasePath): \(error)"))
+        }
+    }
+
+    private func guardNotFailed() throws {
+        // After a failure the in-memory state may hold part of a batch: refuse to go on.
+        if case .failed(let failure) = health.state { throw failure }
+    }
+
+    private func openIfNeeded() throws {
+        try guardNotFailed()
+        if database != nil { return }
+        let db = try openDatabase()
+        do {
+            let select = try db.prepare("SELECT version, offset FROM checkpoints WHERE name = ?")
+            try select.bind(projection.name, at: 1)
+            if try select.step(), select.int64(at: 0) == Int64(projection.version) {
+                let offset = UInt64(select.int64(at: 1))
+                select.reset()
+                try projection.migrate(db)
+                try projection.load(from: db)
+                nextOffset = offset
+                lastAppliedTime = nil
+                projection.publish(through: offset)
+                refreshHealth(state: .catchingUp)
+            } else {
+                select.reset()
+                try resetToZero(db)
+            }
+        } catch let failure as ProjectionFailure {
+            throw failure
+        } catch {
+            throw fail(ProjectionFailure(offset: nil, eventType: nil, message: "cannot open projection \(projection.name): \(error)"))
+        }
+    }
+
+    /// Version changed, no checkpoint, or an explicit rebuild: drop everything and start at 0.
+    private func resetToZero(_ db: Database) throws {
+        do {
+            try db.transaction {
+                for table in projection.tables { try db.execute("DROP TABLE IF EXISTS \"\(table)\"") }
+                try projection.migrate(db)
+                try writeCheckpoint(0, db)
+            }
+            try projection.load(from: db)
+        } catch {
+            throw fail(ProjectionFailure(offset: nil, eventType: nil, message: "cannot reset projection \(projection.name): \(error)"))
+        }
+        nextOffset = 0
+        lastAppliedTime = nil
+        projection.publish(through: 0)
+        refreshHealth(state: .catchingUp)
+    }
+
+    private func writeCheckpoint(_ offset: UInt64, _ db: Database) throws {
+        let upsert = try db.prepare("""
+            INSERT INTO checkpoints(name, version, offset) VALUES (?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET version = excluded.version, offset = excluded.offset
+            """)
+        try upsert.run([.text(projection.name), .integer(Int64(projection.version)), .integer(Int64(offset))])
+    }
+
+    // MARK: batches
+
+    /// Applies and commits one batch; false when the log had nothing new.
+    private func applyNextBatch() throws -> Bool {
+        guard let db = database else { return false }
+        let entries: [LogEntry]
+        do {
+            entries = try log.read(from: nextOffset, limit: batchSize)
+        } catch {
+            throw fail(ProjectionFailure(offset: nextOffset, eventType: nil, message: "reading the log failed: \(error)"))
+        }
+        guard let last = entries.last else { return false }
+        var expected = nextOffset
+        for entry in entries {
+            guard entry.offset == expected else {
+                throw fail(ProjectionFailure(offset: expected, eventType: nil,
+                                             message: "the log returned offset \(entry.offset) where \(expected) was expected"))
+            }
+            do {
+                try projection.apply(entry)
+            } catch {
+                throw fail(ProjectionFailure(offset: entry.offset, eventType: entry.event.type.name, message: "\(error)"))
+            }
+            expected += 1
+        }
+        let newNext = last.offset + 1
+        do {
+            try db.transaction {
+                try projection.persist(to: db)
+                try writeCheckpoint(newNext, db)
+                try beforeCommit?(newNext)
+            }
+        } catch {
+            throw fail(ProjectionFailure(offset: nil, eventType: nil,
+                                         message: "committing offsets \(nextOffset)..<\(newNext) failed: \(error)"))
+        }
+        nextOffset = newNext
+        lastAppliedTime = last.time
+        projection.publish(through: newNext)
+        refreshHealth(state: nil)
+        return true
+    }
+
+    private func fail(_ failure: ProjectionFailure) -> ProjectionFailure {
+        refreshHealth(state: .failed(failure))
+        return failure
+    }
+
+    private func setState(_ state: ProjectionHealth.State) {
+        refreshHealth(state: state)
+    }
+
+    /// Recomputes lag against the log head; `state` nil keeps the current state.
+    private func refreshHealth(state: ProjectionHealth.State?) {
+        var lagEvents: UInt64 = 0
+        var lagSeconds = 0.0
+        if let end = try? log.endOffset(), end > nextOffset {
+            lagEvents = end - nextOffset
+            if let newest = try? log.read(from: end - 1, limit: 1).first {
+                let applied = lastAppliedTime ?? newest.time
+                lagSeconds = max(0, Double(newest.time.rawValue - applied.rawValue) / 1e9)
+            }
+        }
+        let now = clock()
+        let next = nextOffset
+        shared.withLock { shared in
+            // A failure is final: nothing may overwrite it, in particular not `live`.
+            if case .failed = shared.health.state { return }
+            if let state { shared.health.state = state }
+            shared.health.nextOffset = next
+            shared.health.lagEvents = lagEvents
+            shared.health.lagSeconds = lagSeconds
+            shared.health.updatedAt = now
+        }
+    }
+}
