@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Command-line arguments: `--name value`, `--name=value`, bare `--flag`, and positionals.
@@ -7,7 +8,7 @@ struct Arguments {
     private var used: Set<String> = []
 
     /// Flags that never take a value.
-    static let switches: Set<String> = ["demo", "help", "diff", "json", "follow"]
+    static let switches: Set<String> = ["demo", "help", "diff", "json", "follow", "expired"]
 
     init(_ raw: [String]) throws(UsageError) {
         var i = 0
@@ -65,8 +66,8 @@ struct UsageError: Error, CustomStringConvertible {
 }
 
 /// Writes a line to standard error.
-func printError(_ text: String) {
-    let bytes = Array((text + "\n").utf8)
+func printError(_ text: String, newline: Bool = true) {
+    let bytes = Array((newline ? text + "\n" : text).utf8)
     bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
 }
 

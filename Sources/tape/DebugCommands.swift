@@ -1,4 +1,5 @@
 import EventLog
+import Projections
 import Glibc
 
 /// Commands used by the crash tests; not part of the user's manual.
@@ -21,5 +22,20 @@ enum DebugCommands {
             writeOut(Array("durable \(range.upperBound)\n".utf8))
             offset = range.upperBound + 1
         }
+    }
+
+    /// Catches the named projection up from its checkpoint in small transactions, printing
+    /// `applied <next offset>` after each; the crash tests kill it midway.
+    static func catchUp(_ args: inout Arguments) throws -> Int32 {
+        let data = args.dataDirectory()
+        let batch = Int(try args.integer("batch", range: 1...1_000_000) ?? 100)
+        let name = args.string("projection") ?? "instruments"
+        try args.rejectUnknown()
+        let projection = try ProjectionSet.make(name)
+        let runner = ProjectionRunner(projection: projection, log: try LogReader(directory: data + "/log"),
+                                      databasePath: ProjectionSet.databasePath(data), batchSize: batch)
+        try runner.catchUp()
+        writeOut(Array("caught up \(runner.health.nextOffset) hash \(projection.contentHash())\n".utf8))
+        return 0
     }
 }

@@ -1,4 +1,5 @@
 import EventLog
+import Services
 import Glibc
 
 let usage = """
@@ -8,7 +9,12 @@ usage: tape <command> [options]
   dump          --data DIR [--from-offset N] [--limit N] [--type T[,T]]
                                                 print events as NDJSON
   log stats     --data DIR [--json]             segments, events, bytes, ratio, offsets, times
-  bench [log|all] [--ticks N]                   run benchmarks (the tape-bench executable)
+  fixtures instruments [--seed N] [--out FILE] [--expired]
+                                                write the demo instrument master (Kite CSV)
+  import instruments FILE.csv --data DIR [--exchange NSE,NFO]
+                                                append what changed against the catalog
+  rebuild       --data DIR [--projection NAME]  rebuild projections from offset 0; print hashes
+  bench [log|catalog|all] [--ticks N]           run benchmarks (the tape-bench executable)
 
 DIR defaults to $TAPE_DATA, else ./data; the log lives in DIR/log.
 """
@@ -31,6 +37,10 @@ func run(_ argv: [String]) -> Int32 {
         case "dump": return try LogCommands.dump(&args)
         case "log": return try LogCommands.stats(&args)
         case "bench": return BenchCommand.run(rest)
+        case "fixtures": return try CatalogCommands.fixtures(&args)
+        case "import": return try CatalogCommands.importInstruments(&args)
+        case "rebuild": return try CatalogCommands.rebuild(&args)
+        case "debug-catch-up": return try DebugCommands.catchUp(&args)
         case "debug-append-loop": return try DebugCommands.appendLoop(&args)
         case "help", "--help", "-h":
             print(usage)
@@ -41,6 +51,9 @@ func run(_ argv: [String]) -> Int32 {
     } catch let error as UsageError {
         printError("tape: \(error)\n\n\(usage)")
         return 64
+    } catch let error as InstrumentCSVError {
+        printError("tape: \(error)")
+        return 65
     } catch let error as LogError {
         printError("tape: \(error)")
         if case .corrupt = error { return 65 }

@@ -17,6 +17,9 @@ public final class CatalogSnapshot: Sendable {
     /// Instruments known, active or not.
     public var count: Int { index.rows.count }
 
+    /// Every instrument known, active or not, in catalog order (trading symbol, then token).
+    public var records: [InstrumentRecord] { index.rows }
+
     /// The instrument with `token`, active or not; nil if never listed.
     public func instrument(token: UInt32) -> InstrumentRecord? { index.record(token: token) }
 

@@ -19,4 +19,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         let width = UInt64(range.upperBound - range.lowerBound) + 1
         return range.lowerBound + Int(next().multipliedFullWidth(by: width).high)
     }
+
+    /// A uniform index in `0..<count` (count > 0).
+    public mutating func index(_ count: Int) -> Int { next(in: 0...(count - 1)) }
 }

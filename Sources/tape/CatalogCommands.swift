@@ -1,0 +1,103 @@
+import EventLog
+import Foundation
+import Projections
+import Services
+
+/// `tape fixtures instruments`, `tape import instruments`, `tape rebuild`.
+enum CatalogCommands {
+    /// Writes the deterministic demo instrument master as Kite CSV.
+    static func fixtures(_ args: inout Arguments) throws -> Int32 {
+        guard args.positionals.first == "instruments" else { throw UsageError("usage: tape fixtures instruments [--seed N] [--out FILE] [--expired]") }
+        let seed = UInt64(try args.integer("seed") ?? 1)
+        let expired = args.flag("expired")
+        let out = args.string("out")
+        try args.rejectUnknown()
+        let fixture = InstrumentFixture.generate(seed: seed)
+        let csv = KiteInstrumentCSV.encode(expired ? fixture.expired : fixture.active)
+        if let out {
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: out))
+            printError("wrote \(expired ? fixture.expired.count : fixture.active.count) instruments to \(out)")
+        } else {
+            writeOut(Array(csv.utf8))
+        }
+        return 0
+    }
+
+    /// Diffs a Kite CSV against the catalog and appends only the changes.
+    static func importInstruments(_ args: inout Arguments) throws -> Int32 {
+        guard args.positionals.first == "instruments", args.positionals.count == 2 else {
+            throw UsageError("usage: tape import instruments FILE.csv [--data DIR] [--exchange NSE,NFO]")
+        }
+        let path = args.positionals[1]
+        let data = args.dataDirectory()
+        let exchanges = args.string("exchange").map { Set($0.split(separator: ",").map { String($0).uppercased() }) }
+        try args.rejectUnknown()
+
+        let parsed = try KiteInstrumentCSV.parse(contentsOfFile: path)
+        let log = try EventLog(directory: data + "/log")
+        let summary = try importInstruments(parsed, exchanges: exchanges, into: log, data: data)
+        for problem in summary.rejected { printError("\(path): \(problem)") }
+        print(summary.description)
+        try log.close()
+        return summary.rejected.isEmpty ? 0 : 1
+    }
+
+    /// The import itself, shared by the CLI and the server's demo start-up.
+    static func importInstruments(_ parsed: KiteInstrumentCSV.ParseResult, exchanges: Set<String>?,
+                                  into log: EventLog, data: String) throws -> ImportSummary {
+        let catalog = InstrumentCatalog()
+        let runner = ProjectionRunner(projection: catalog, log: try log.makeReader(), databasePath: ProjectionSet.databasePath(data))
+        try runner.catchUp()
+        var active: [UInt32: Instrument] = [:]
+        for record in catalog.snapshot.records where record.isActive { active[record.token] = record.instrument }
+        let diff = InstrumentImport(catalog: active, file: parsed, scope: exchanges.map { .exchanges($0) } ?? .exchangesInFile)
+        let records = diff.records(at: Timestamp.now())
+        var appended: ClosedRange<UInt64>? = nil
+        var start = 0
+        while start < records.count {
+            let chunk = Array(records[start..<min(start + 10_000, records.count)])
+            let range = try log.append(chunk)
+            appended = (appended?.lowerBound ?? range.lowerBound)...range.upperBound
+            start += chunk.count
+        }
+        try runner.catchUp()
+        return ImportSummary(summary: diff.summary, offsets: appended, active: catalog.snapshot.total(matching: CatalogFilter()))
+    }
+
+    /// Rebuilds projections from offset 0 and prints each one's content hash.
+    static func rebuild(_ args: inout Arguments) throws -> Int32 {
+        let data = args.dataDirectory()
+        let names = args.string("projection").map { [$0] } ?? ProjectionSet.names
+        try args.rejectUnknown()
+        // Taking the writer lock keeps a running server from appending underneath the rebuild.
+        let log = try EventLog(directory: data + "/log")
+        let reader = try log.makeReader()
+        let end = try reader.endOffset()
+        for name in names {
+            let projection = try ProjectionSet.make(name)
+            let runner = ProjectionRunner(projection: projection, log: reader, databasePath: ProjectionSet.databasePath(data))
+            let started = ContinuousClock.now
+            let next = try withProgress(of: runner, end: end) { try runner.rebuild() }
+            let seconds = (ContinuousClock.now - started).seconds
+            print("\(name) v\(projection.version): rebuilt \(next) events in \(String(format: seconds)) s (\(Int(Double(next) / max(seconds, 1e-9))) events/s), hash \(projection.contentHash())")
+        }
+        try log.close()
+        return 0
+    }
+}
+
+/// What an instruments import did.
+struct ImportSummary: CustomStringConvertible {
+    var summary: InstrumentImport.Summary
+    var offsets: ClosedRange<UInt64>?
+    var active: Int
+
+    var rejected: [InstrumentRowError] { summary.rejected }
+
+    var description: String {
+        let s = summary
+        let range = offsets.map { "offsets \($0.lowerBound)...\($0.upperBound)" } ?? "nothing appended"
+        return "listed \(s.listed), updated \(s.updated), delisted \(s.delisted), unchanged \(s.unchanged), "
+            + "skipped \(s.skipped), rejected \(s.rejected.count); \(range); \(active) active instruments"
+    }
+}
