@@ -1,6 +1,6 @@
 import Glibc
 
-/// `tape-bench [log|all] [--ticks N]`: benchmarks that compare Tape with a peer in the same run.
+/// `tape-bench [log|catalog|all] [--ticks N]`: benchmarks that compare Tape with a peer in the same run.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first { !$0.hasPrefix("--") } ?? "all"
 var ticks = 2_000_000
@@ -8,15 +8,21 @@ if let i = arguments.firstIndex(of: "--ticks"), i + 1 < arguments.count, let n =
     ticks = n
 }
 
-switch suite {
-case "log", "all":
+let suites: [String: () throws -> Void] = [
+    "log": { try LogBenchmark(ticks: ticks).run() },
+    "catalog": { try CatalogBench().run() },
+]
+let order = ["log", "catalog"]
+guard suite == "all" || suites[suite] != nil else {
+    print("usage: tape-bench [\(order.joined(separator: "|"))|all] [--ticks N]")
+    exit(64)
+}
+for name in order where suite == "all" || suite == name {
+    print("\n## \(name)\n")
     do {
-        try LogBenchmark(ticks: ticks).run()
+        try suites[name]!()
     } catch {
-        print("tape-bench: \(error)")
+        print("tape-bench \(name): \(error)")
         exit(1)
     }
-default:
-    print("usage: tape-bench [log|all] [--ticks N]")
-    exit(64)
 }
