@@ -36,32 +36,18 @@ enum CatalogCommands {
         let parsed = try KiteInstrumentCSV.parse(contentsOfFile: path)
         let log = try EventLog(directory: data + "/log")
         let summary = try importInstruments(parsed, exchanges: exchanges, into: log, data: data)
-        for problem in summary.rejected { printError("\(path): \(problem)") }
+        for problem in summary.summary.rejected { printError("\(path): \(problem)") }
         print(summary.description)
         try log.close()
-        return summary.rejected.isEmpty ? 0 : 1
+        return summary.summary.rejected.isEmpty ? 0 : 1
     }
 
-    /// The import itself, shared by the CLI and the server's demo start-up.
+    /// The import itself: the catalog caught up from its checkpoint, then the diff appended.
     static func importInstruments(_ parsed: KiteInstrumentCSV.ParseResult, exchanges: Set<String>?,
-                                  into log: EventLog, data: String) throws -> ImportSummary {
+                                  into log: EventLog, data: String) throws -> InstrumentImporter.Outcome {
         let catalog = InstrumentCatalog()
         let runner = ProjectionRunner(projection: catalog, log: try log.makeReader(), databasePath: ProjectionSet.databasePath(data))
-        try runner.catchUp()
-        var active: [UInt32: Instrument] = [:]
-        for record in catalog.snapshot.records where record.isActive { active[record.token] = record.instrument }
-        let diff = InstrumentImport(catalog: active, file: parsed, scope: exchanges.map { .exchanges($0) } ?? .exchangesInFile)
-        let records = diff.records(at: Timestamp.now())
-        var appended: ClosedRange<UInt64>? = nil
-        var start = 0
-        while start < records.count {
-            let chunk = Array(records[start..<min(start + 10_000, records.count)])
-            let range = try log.append(chunk)
-            appended = (appended?.lowerBound ?? range.lowerBound)...range.upperBound
-            start += chunk.count
-        }
-        try runner.catchUp()
-        return ImportSummary(summary: diff.summary, offsets: appended, active: catalog.snapshot.total(matching: CatalogFilter()))
+        return try InstrumentImporter(log: log, catalog: catalog, runner: runner).run(parsed, exchanges: exchanges, at: Timestamp.now())
     }
 
     /// Rebuilds projections from offset 0 and prints each one's content hash.
@@ -86,18 +72,3 @@ enum CatalogCommands {
     }
 }
 
-/// What an instruments import did.
-struct ImportSummary: CustomStringConvertible {
-    var summary: InstrumentImport.Summary
-    var offsets: ClosedRange<UInt64>?
-    var active: Int
-
-    var rejected: [InstrumentRowError] { summary.rejected }
-
-    var description: String {
-        let s = summary
-        let range = offsets.map { "offsets \($0.lowerBound)...\($0.upperBound)" } ?? "nothing appended"
-        return "listed \(s.listed), updated \(s.updated), delisted \(s.delisted), unchanged \(s.unchanged), "
-            + "skipped \(s.skipped), rejected \(s.rejected.count); \(range); \(active) active instruments"
-    }
-}

@@ -5,6 +5,8 @@ import Glibc
 let usage = """
 usage: tape <command> [options]
 
+  serve         --data DIR [--host H] [--port P] [--demo]
+                                                run every service and the HTTP/WebSocket gateway
   verify        --data DIR                      check every frame and index of the log
   dump          --data DIR [--from-offset N] [--limit N] [--type T[,T]]
                                                 print events as NDJSON
@@ -37,6 +39,7 @@ func run(_ argv: [String]) -> Int32 {
         case "dump": return try LogCommands.dump(&args)
         case "log": return try LogCommands.stats(&args)
         case "bench": return BenchCommand.run(rest)
+        case "serve": return try ServeCommand.run(&args)
         case "fixtures": return try CatalogCommands.fixtures(&args)
         case "import": return try CatalogCommands.importInstruments(&args)
         case "rebuild": return try CatalogCommands.rebuild(&args)

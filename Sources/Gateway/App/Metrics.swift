@@ -1,0 +1,72 @@
+import EventLog
+import Foundation
+import Projections
+
+/// Request counts and latency histograms per route and status, rendered in the Prometheus
+/// text exposition format (version 0.0.4). Updated from any loop thread under a lock.
+public final class Metrics: Sendable {
+    /// Upper bounds of the latency buckets, in seconds.
+    static let buckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+
+    struct Series {
+        var count = 0
+        var sum = 0.0
+        var buckets = [Int](repeating: 0, count: Metrics.buckets.count)
+    }
+
+    private let series = Locked<[String: Series]>([:])
+
+    public init() {}
+
+    /// Records one answered request.
+    public func record(_ entry: AccessLogEntry) {
+        let seconds = Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
+        let key = "method=\"\(entry.method.rawValue)\",route=\"\(Metrics.route(of: entry.target))\",status=\"\(entry.status.rawValue)\""
+        series.withLock { all in
+            var s = all[key] ?? Series()
+            s.count += 1
+            s.sum += seconds
+            for (i, bound) in Metrics.buckets.enumerated() where seconds <= bound { s.buckets[i] += 1 }
+            all[key] = s
+        }
+    }
+
+    /// The path with numeric segments folded into `{id}`, so that labels stay few.
+    static func route(of target: String) -> String {
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        return "/" + path.split(separator: "/").map { $0.allSatisfy(\.isNumber) ? "{id}" : String($0) }.joined(separator: "/")
+    }
+
+    /// The exposition text: HTTP series, then whatever `extra` adds (log, projections, process).
+    public func render(extra: [(name: String, help: String, type: String, samples: [(labels: String, value: Double)])]) -> String {
+        var out = "# HELP tape_http_requests_total HTTP requests answered, by method, route and status.\n# TYPE tape_http_requests_total counter\n"
+        let snapshot = series.withLock { $0 }.sorted { $0.key < $1.key }
+        for (labels, s) in snapshot { out += "tape_http_requests_total{\(labels)} \(s.count)\n" }
+        out += "# HELP tape_http_request_duration_seconds Time to answer, by method, route and status.\n# TYPE tape_http_request_duration_seconds histogram\n"
+        for (labels, s) in snapshot {
+            for (i, bound) in Metrics.buckets.enumerated() {
+                out += "tape_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(s.buckets[i])\n"
+            }
+            out += "tape_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(s.count)\n"
+            out += "tape_http_request_duration_seconds_sum{\(labels)} \(s.sum)\n"
+            out += "tape_http_request_duration_seconds_count{\(labels)} \(s.count)\n"
+        }
+        for metric in extra {
+            out += "# HELP \(metric.name) \(metric.help)\n# TYPE \(metric.name) \(metric.type)\n"
+            for sample in metric.samples {
+                out += metric.name + (sample.labels.isEmpty ? "" : "{\(sample.labels)}") + " \(Metrics.number(sample.value))\n"
+            }
+        }
+        return out
+    }
+
+    static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+
+    /// Resident set size of this process, from /proc/self/statm.
+    public static func residentMemoryBytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
