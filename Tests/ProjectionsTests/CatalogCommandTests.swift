@@ -90,6 +90,8 @@ import Testing
         #expect(rebuilt.status == 0, "\(rebuilt.output)")
         let resumedHash = try #require(printedHash(resumed.output))
         #expect(resumedHash == printedHash(rebuilt.output))
+        let rebuiltAgain = try runTape(["rebuild", "--data", data])
+        #expect(printedHash(rebuiltAgain.output) == resumedHash)
 
         // And the same as folding the log in this process.
         let catalog = InstrumentCatalog()
