@@ -2,19 +2,24 @@
 SWIFT ?= swift
 DATA ?= data
 APT_PACKAGES := liblz4-dev libsqlite3-dev lz4 pkg-config
+BENCH_PACKAGES := wrk nginx-light curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Installs the listed Debian packages that are missing, and only those.
+define install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+endef
 
 .PHONY: all deps build run test bench clean
 
 all: build
 
-# Installs the system libraries only when some are missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call install_missing,$(APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build -c release
@@ -28,8 +33,9 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
-# Benchmarks against their peers; prints tables and a JSON line per suite.
+# Benchmarks against their peers (wrk and nginx for HTTP); a table and a JSON line per suite.
 bench: build
+	$(call install_missing,$(BENCH_PACKAGES))
 	.build/release/tape-bench all
 
 clean:
