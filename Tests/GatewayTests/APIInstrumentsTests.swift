@@ -211,4 +211,34 @@ import Testing
     func readEndpointsAllowAnyOrigin(target: String) throws {
         #expect(try api.get(target).headers["Access-Control-Allow-Origin"] == "*")
     }
+
+    // MARK: fuzz
+
+    /// Random values (any bytes, percent-encoded) for every parameter, as schemathesis will send.
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func randomParameterValuesGetADocumentedStatusAndValidJSON(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        let alphabet = Array("aZ09-_.:~ %+&=?/\"{}\u{0}\u{7f}éनि🙂".unicodeScalars)
+        func randomValue() -> String {
+            let scalars = (0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+            var text = String(String.UnicodeScalarView(scalars))
+            if Bool.random(using: &random) { text = String(Int.random(in: -5...2_000, using: &random)) }
+            return text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        }
+        let endpoints: [(String, [String], Set<Int>)] = [
+            ("/instruments/list", ["exchange", "segment", "type", "q", "active", "expiry_from", "expiry_to", "limit", "cursor", "offset"], [200, 400, 410]),
+            ("/instruments/search", ["q", "limit"], [200, 400]),
+            ("/instruments/stats", [], [200, 400]),
+        ]
+        for _ in 0..<300 {
+            let (path, names, statuses) = endpoints.randomElement(using: &random)!
+            let query = names.filter { _ in Bool.random(using: &random) }.map { "\($0)=\(randomValue())" }.joined(separator: "&")
+            let response = try api.get("\(path)?\(query)")
+            #expect(statuses.contains(response.status), "\(path)?\(query)")
+        }
+        for _ in 0..<100 {
+            let response = try api.get("/instruments/\(randomValue())")
+            #expect([200, 400, 404].contains(response.status))
+        }
+    }
 }

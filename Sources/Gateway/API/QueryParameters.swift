@@ -5,11 +5,11 @@ import EventLog
 ///
 /// Unknown and repeated names are refused up front: a misspelt filter (`exchnage=NSE`) silently ignored would
 /// return the whole catalog, which is worse than a 400.
-public struct QueryParameters: Sendable {
+struct QueryParameters: Sendable {
     private let values: [String: String]
 
     /// Reads the query of `request`, refusing names outside `allowed` and names given twice.
-    public init(_ request: HTTPRequest, allowed: [String]) throws(HTTPError) {
+    init(_ request: HTTPRequest, allowed: [String]) throws(HTTPError) {
         var values: [String: String] = [:]
         for (name, value) in request.queryItems {
             guard allowed.contains(name) else {
@@ -25,13 +25,13 @@ public struct QueryParameters: Sendable {
     }
 
     /// The raw value, or nil when the parameter is absent.
-    public func string(_ name: String) -> String? { values[name] }
+    func string(_ name: String) -> String? { values[name] }
 
     /// Whether the parameter is present (with any value, even empty).
-    public func contains(_ name: String) -> Bool { values[name] != nil }
+    func contains(_ name: String) -> Bool { values[name] != nil }
 
     /// A decimal integer in `range`, or `defaultValue` when absent.
-    public func integer(_ name: String, in range: ClosedRange<Int>, default defaultValue: Int? = nil) throws(HTTPError) -> Int? {
+    func integer(_ name: String, in range: ClosedRange<Int>, default defaultValue: Int? = nil) throws(HTTPError) -> Int? {
         guard let text = values[name] else { return defaultValue }
         // Only plain digits: `Int("+5")` would accept a sign the schema does not describe.
         guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int(text), range.contains(value) else {
@@ -41,7 +41,7 @@ public struct QueryParameters: Sendable {
     }
 
     /// A `YYYY-MM-DD` calendar day, or nil when absent.
-    public func day(_ name: String) throws(HTTPError) -> CalendarDay? {
+    func day(_ name: String) throws(HTTPError) -> CalendarDay? {
         guard let text = values[name] else { return nil }
         guard let day = CalendarDay(iso: text) else {
             throw .invalidParameter(name, "\(name) must be a date as YYYY-MM-DD, got \"\(text)\"")
@@ -50,7 +50,7 @@ public struct QueryParameters: Sendable {
     }
 
     /// One of `choices` (exact spelling), `defaultValue` when absent.
-    public func choice<T>(_ name: String, _ choices: KeyValuePairs<String, T>, default defaultValue: T) throws(HTTPError) -> T {
+    func choice<T>(_ name: String, _ choices: KeyValuePairs<String, T>, default defaultValue: T) throws(HTTPError) -> T {
         guard let text = values[name] else { return defaultValue }
         guard let match = choices.first(where: { $0.key == text }) else {
             let names = choices.map(\.key).joined(separator: ", ")
