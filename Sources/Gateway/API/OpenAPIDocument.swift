@@ -58,7 +58,7 @@ public struct OpenAPIDocument: Sendable {
     /// The paths described, in the order added.
     public var pathNames: [String] { paths.map(\.0) }
 
-    /// The whole document as compact JSON.
+    /// The whole document as JSON text (each piece keeps the whitespace it was written with).
     public var json: [UInt8] {
         var json = JSONText(capacity: 16_384)
         json.beginObject()
