@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import Testing
 @testable import Gateway
 
@@ -51,8 +52,8 @@ import Testing
 
     @Test func daysAreReadAsYYYYMMDDOnly() throws {
         #expect(try Self.parameters("day=2028-02-29").day("day") == CalendarDay(year: 2028, month: 2, day: 29))
-        for text in ["2027-02-29", "2026-1-01", "20261101", "today"] {
-            let query = try Self.parameters("day=\(text)")
+        for text in ["2027-02-29", "2026-1-01", "2026-+1-01", "+202-01-01", "2026-11-01 ", "20261101", "today"] {
+            let query = try Self.parameters("day=\(text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
             #expect(Self.refusal { _ = try query.day("day") }?.message.contains("day must be a date as YYYY-MM-DD") == true)
         }
     }

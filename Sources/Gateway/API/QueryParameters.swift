@@ -43,7 +43,11 @@ struct QueryParameters: Sendable {
     /// A `YYYY-MM-DD` calendar day, or nil when absent.
     func day(_ name: String) throws(HTTPError) -> CalendarDay? {
         guard let text = values[name] else { return nil }
-        guard let day = CalendarDay(iso: text) else {
+        // Digits in fixed places first: `CalendarDay(iso:)` reads each part with `Int`, which would also take `+1`.
+        let isDigitShape = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { index, byte in
+            index == 4 || index == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
+        }
+        guard isDigitShape, let day = CalendarDay(iso: text) else {
             throw .invalidParameter(name, "\(name) must be a date as YYYY-MM-DD, got \"\(text)\"")
         }
         return day
