@@ -1,0 +1,65 @@
+import EventLog
+
+/// A request's query parameters checked against the names an endpoint accepts, with typed readers whose
+/// errors name the parameter; a value type, used on the thread handling the request.
+///
+/// Unknown and repeated names are refused up front: a misspelt filter (`exchnage=NSE`) silently ignored would
+/// return the whole catalog, which is worse than a 400.
+struct QueryParameters: Sendable {
+    private let values: [String: String]
+
+    /// Reads the query of `request`, refusing names outside `allowed` and names given twice.
+    init(_ request: HTTPRequest, allowed: [String]) throws(HTTPError) {
+        var values: [String: String] = [:]
+        for (name, value) in request.queryItems {
+            guard allowed.contains(name) else {
+                throw .invalidParameter(name, code: "unknown_parameter",
+                                        "unknown query parameter \"\(name)\"; this endpoint accepts \(allowed.joined(separator: ", "))")
+            }
+            guard values[name] == nil else {
+                throw .invalidParameter(name, "query parameter \"\(name)\" is given more than once; give it once")
+            }
+            values[name] = value
+        }
+        self.values = values
+    }
+
+    /// The raw value, or nil when the parameter is absent.
+    func string(_ name: String) -> String? { values[name] }
+
+    /// Whether the parameter is present (with any value, even empty).
+    func contains(_ name: String) -> Bool { values[name] != nil }
+
+    /// A decimal integer in `range`, or `defaultValue` when absent.
+    func integer(_ name: String, in range: ClosedRange<Int>, default defaultValue: Int? = nil) throws(HTTPError) -> Int? {
+        guard let text = values[name] else { return defaultValue }
+        // Only plain digits: `Int("+5")` would accept a sign the schema does not describe.
+        guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int(text), range.contains(value) else {
+            throw .invalidParameter(name, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+
+    /// A `YYYY-MM-DD` calendar day, or nil when absent.
+    func day(_ name: String) throws(HTTPError) -> CalendarDay? {
+        guard let text = values[name] else { return nil }
+        // Digits in fixed places first: `CalendarDay(iso:)` reads each part with `Int`, which would also take `+1`.
+        let isDigitShape = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { index, byte in
+            index == 4 || index == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
+        }
+        guard isDigitShape, let day = CalendarDay(iso: text) else {
+            throw .invalidParameter(name, "\(name) must be a date as YYYY-MM-DD, got \"\(text)\"")
+        }
+        return day
+    }
+
+    /// One of `choices` (exact spelling), `defaultValue` when absent.
+    func choice<T>(_ name: String, _ choices: KeyValuePairs<String, T>, default defaultValue: T) throws(HTTPError) -> T {
+        guard let text = values[name] else { return defaultValue }
+        guard let match = choices.first(where: { $0.key == text }) else {
+            let names = choices.map(\.key).joined(separator: ", ")
+            throw .invalidParameter(name, "\(name) must be one of \(names), got \"\(text)\"")
+        }
+        return match.value
+    }
+}
