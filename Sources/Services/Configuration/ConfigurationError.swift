@@ -1,6 +1,6 @@
 /// Every problem found in one configuration, reported together so one edit fixes them all.
 public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// In the order found: flags, environment, file, then cross-setting rules.
+    /// Malformed flags and file lines first, then bad values in setting order, then cross-setting rules.
     public var problems: [ConfigurationProblem]
 
     public init(problems: [ConfigurationProblem]) { self.problems = problems }
