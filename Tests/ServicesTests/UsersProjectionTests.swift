@@ -251,6 +251,34 @@ private struct UsersScript {
         #expect(contains(fileBytes, Array("user7".utf8)))
     }
 
+    @Test func runnerOverARealLogResumesAndRebuildsToTheSameState() throws {
+        let script = UsersScript.mixed(users: 12, seed: 21)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = try EventLog(directory: directory + "/log")
+        defer { try? log.close() }
+        let half = script.entries.count / 2
+        _ = try log.append(script.entries[..<half].map(\.record))
+        let databasePath = directory + "/projections.sqlite"
+        let first = UsersProjection()
+        try ProjectionRunner(projection: first, log: try log.makeReader(), databasePath: databasePath, batchSize: 4).catchUp()
+
+        _ = try log.append(script.entries[half...].map(\.record))
+        let resumed = UsersProjection()
+        let next = try ProjectionRunner(projection: resumed, log: try log.makeReader(), databasePath: databasePath,
+                                        batchSize: 4).catchUp()
+        #expect(next == UInt64(script.entries.count))
+
+        let rebuilt = UsersProjection()
+        try ProjectionRunner(projection: rebuilt, log: try log.makeReader(), databasePath: directory + "/other.sqlite",
+                             batchSize: 1_000).catchUp()
+        #expect(resumed.contentHash() == rebuilt.contentHash())
+        for plaintext in script.plaintexts.values {
+            #expect(resumed.authenticate(plaintext: plaintext) == rebuilt.authenticate(plaintext: plaintext))
+        }
+        #expect(resumed.snapshot.asOfOffset == UInt64(script.entries.count))
+    }
+
     private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, haystack.count >= needle.count else { return false }
         for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
