@@ -17,13 +17,9 @@ struct HTTPBench {
 
         // The gateway, on the demo data, as `make run` starts it.
         let tapePort = try freePort()
-        let tape = Process()
-        tape.executableURL = URL(fileURLWithPath: siblingExecutable("tape"))
-        tape.arguments = ["serve", "--demo", "--data", root + "/data", "--port", "\(tapePort)"]
-        tape.standardOutput = FileHandle.nullDevice
-        tape.standardError = FileHandle.nullDevice
-        try tape.run()
-        defer { kill(tape.processIdentifier, SIGKILL); tape.waitUntilExit() }
+        let tape = try spawn([siblingExecutable("tape"), "serve", "--demo", "--data", root + "/data", "--port", "\(tapePort)"])
+        defer { stop(tape, signal: SIGTERM) }
+        note("starting tape serve --demo on port \(tapePort)")
         let body = try waitForBody(port: tapePort, path: path, timeout: 120)
 
         // nginx serving the same response bytes as a static file.
@@ -37,15 +33,14 @@ struct HTTPBench {
                server { listen 127.0.0.1:\(nginxPort); root \(root)/www; location / { try_files /list.json =404; } } }
         """
         try conf.write(toFile: root + "/nginx.conf", atomically: true, encoding: .utf8)
-        let nginx = Process()
-        nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        nginx.arguments = ["-c", root + "/nginx.conf", "-p", root]
-        nginx.standardError = FileHandle.nullDevice
-        try nginx.run()
-        defer { kill(nginx.processIdentifier, SIGKILL); nginx.waitUntilExit() }
+        // SIGTERM, not SIGKILL: the master then stops its workers too.
+        let nginx = try spawn(["/usr/sbin/nginx", "-c", root + "/nginx.conf", "-p", root])
+        defer { stop(nginx, signal: SIGTERM) }
         guard try waitForBody(port: nginxPort, path: path, timeout: 10) == body else { throw BenchError("nginx serves different bytes") }
 
+        note("wrk on the gateway (port \(tapePort))")
         let gateway = try wrk(port: tapePort)
+        note("wrk on nginx (port \(nginxPort))")
         let peer = try wrk(port: nginxPort)
         printTable([
             ("GET \(path) (\(body.count) bytes)", "\(Int(gateway.rps)) req/s, p99 \(String(format: "%.2f", gateway.p99ms)) ms",
@@ -62,14 +57,8 @@ struct HTTPBench {
 
     /// Runs wrk with `--latency` and reads requests/s, the 99% latency and error counts.
     func wrk(port: Int) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        process.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "http://127.0.0.1:\(port)\(path)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try runCapturing(["/usr/bin/wrk", "-t2", "-c\(connections)", "-d\(seconds)s", "--latency",
+                                       "http://127.0.0.1:\(port)\(path)"]) ?? ""
         func number(after label: String) -> String? {
             guard let line = output.split(separator: "\n").first(where: { $0.contains(label) }) else { return nil }
             return line.split(separator: " ").last.map(String.init)
@@ -121,17 +110,80 @@ func freePort() throws -> Int {
 func waitForBody(port: Int, path: String, timeout: Double) throws -> Data {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-f", "http://127.0.0.1:\(port)\(path)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let body = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus == 0 { return body }
+        let file = NSTemporaryDirectory() + "tape-bench-body-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        if try runCapturing(["/usr/bin/curl", "-s", "-f", "-o", file, "http://127.0.0.1:\(port)\(path)"], allowFailure: true) != nil,
+           let body = FileManager.default.contents(atPath: file) {
+            return body
+        }
         usleep(250_000)
     }
     throw BenchError("nothing answered GET \(path) on port \(port) within \(Int(timeout)) s")
+}
+
+/// Progress on standard error, unbuffered, so a slow or stuck step is visible.
+func note(_ text: String) {
+    FileHandle.standardError.write(Data(("tape-bench: " + text + "\n").utf8))
+}
+
+/// Starts a program in the background (output discarded); `stop` ends it.
+func spawn(_ argv: [String]) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    // A clean signal mask: children must not inherit a mask that blocks SIGTERM.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+    var pid: pid_t = 0
+    var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { cArgs.forEach { free($0) } }
+    let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, environ)
+    guard spawned == 0 else { throw BenchError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+    return pid
+}
+
+/// Signals a spawned program, waits up to 15 s, then kills it.
+func stop(_ pid: pid_t, signal: Int32) {
+    kill(pid, signal)
+    var status: Int32 = 0
+    for _ in 0..<150 {
+        if waitpid(pid, &status, WNOHANG) == pid { return }
+        usleep(100_000)
+    }
+    kill(pid, SIGKILL)
+    waitpid(pid, &status, 0)
+}
+
+/// Runs a program to completion with posix_spawn and waitpid, its output captured in a file.
+/// (Foundation's Process can miss a child's exit while other children come and go.)
+/// Returns the output, or nil when `allowFailure` and the exit status is not 0.
+@discardableResult
+func runCapturing(_ argv: [String], allowFailure: Bool = false) throws -> String? {
+    let outputPath = NSTemporaryDirectory() + "tape-bench-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    defer { unlink(outputPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var pid: pid_t = 0
+    var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { cArgs.forEach { free($0) } }
+    let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+    guard spawned == 0 else { throw BenchError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    if exited != 0 {
+        if allowFailure { return nil }
+        throw BenchError("\(argv.joined(separator: " ")) exited with status \(exited)")
+    }
+    return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
 }

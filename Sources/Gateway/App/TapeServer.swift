@@ -50,6 +50,7 @@ public final class TapeServer: Sendable {
         let metrics = self.metrics
         router.use(AccessLogMiddleware { metrics.record($0) })
         registerOperations(on: &router)
+        InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) }).register(on: &router)
         extraRoutes(&router, self)
         responder.install(router.makeResponder())
     }
