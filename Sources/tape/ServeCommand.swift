@@ -5,7 +5,8 @@ import Services
 
 /// `tape serve`: every service in one process until SIGTERM or SIGINT.
 enum ServeCommand {
-    static func run(_ args: inout Arguments) throws -> Int32 {
+    /// Runs the server; `arguments` are the options after `serve`.
+    static func run(_ arguments: [String]) throws -> Int32 {
         // Block the stop signals before any thread starts, so every thread inherits the mask
         // and only `sigwait` below sees them.
         var signals = sigset_t()
@@ -14,24 +15,51 @@ enum ServeCommand {
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
+        var configuration: TapeConfiguration
+        switch TapeConfiguration.load(arguments: arguments, environment: ProcessInfo.processInfo.environment) {
+        case .failure(let error):
+            printError("tape: invalid configuration\n\(error)")
+            return error.exitStatus
+        case .success(let loaded):
+            configuration = loaded
+        }
+        var generatedAdminKey: String? = nil
+        if configuration.needsGeneratedAdminKey {
+            var rng = SystemRandomNumberGenerator()
+            generatedAdminKey = "admin_" + (0..<24).map { _ in String(rng.next() % 36, radix: 36) }.joined()
+            configuration.adminKey = generatedAdminKey
+        }
+
         var settings = TapeServer.Settings()
-        settings.dataDirectory = args.dataDirectory()
-        settings.host = args.string("host") ?? ProcessInfo.processInfo.environment["TAPE_HOST"] ?? settings.host
-        if let port = try args.integer("port", range: 0...65_535) { settings.port = Int(port) }
-        let demo = args.flag("demo")
-        try args.rejectUnknown()
+        settings.dataDirectory = configuration.dataDirectory
+        settings.host = configuration.host
+        settings.port = configuration.port
+        settings.loopCount = configuration.threads
+        settings.durability = configuration.durability
+        settings.segmentSize = configuration.segmentBytes
+        settings.allowsPublicReads = configuration.allowsPublicReads || !configuration.isAuthEnabled
+        settings.adminKey = configuration.adminKey
 
         let server = try TapeServer(settings: settings)
-        if demo {
+        if !server.log.recovery.isClean, let detail = server.log.recovery.detail {
+            printError("tape: recovered the log: \(detail); \(server.log.recovery.truncatedBytes) bytes and \(server.log.recovery.droppedEvents) unacknowledged events dropped")
+        }
+        var demoKey: String? = nil
+        if configuration.isDemo {
             for outcome in try server.importDemoInstrumentsIfEmpty() { printError("demo import: \(outcome)") }
+            demoKey = try server.issueDemoKey()
         }
         do {
             try server.start()
         } catch GatewayError.addressInUse(let host, let port) {
-            printError("tape: cannot listen on \(host):\(port): address already in use; pass --port (or set TAPE_PORT) to use another port")
-            return 75
+            printError("tape: \(PortInUse(host: host, port: port))")
+            return PortInUse.exitStatus
         }
-        writeOut(Array("tape: serving \(server.catalog.snapshot.total(matching: .init())) instruments on http://\(settings.host):\(server.port ?? settings.port)\n".utf8))
+        var banner = "tape: serving \(server.catalog.snapshot.total(matching: .init())) instruments on http://\(settings.host):\(server.port ?? settings.port)\n"
+        if let demoKey { banner += "tape: demo API key (shown once): \(demoKey)\n" }
+        if let generatedAdminKey { banner += "tape: demo admin key (this run only): \(generatedAdminKey)\n" }
+        writeOut(Array(banner.utf8))
+
         var received: Int32 = 0
         sigwait(&signals, &received)
         printError("tape: \(received == SIGINT ? "SIGINT" : "SIGTERM") received, stopping")

@@ -5,7 +5,7 @@ import Glibc
 let usage = """
 usage: tape <command> [options]
 
-  serve         --data DIR [--host H] [--port P] [--demo]
+  serve         [--data DIR] [--host H] [--port P] [--demo] [--admin-key K] [--config FILE] ...
                                                 run every service and the HTTP/WebSocket gateway
   verify        --data DIR                      check every frame and index of the log
   dump          --data DIR [--from-offset N] [--limit N] [--type T[,T]]
@@ -33,13 +33,13 @@ func run(_ argv: [String]) -> Int32 {
             guard rest.first == "stats" else { throw UsageError("usage: tape log stats --data DIR") }
             rest.removeFirst()
         }
+        if command == "serve" { return try ServeCommand.run(rest) }
         var args = try Arguments(rest)
         switch command {
         case "verify": return try LogCommands.verify(&args)
         case "dump": return try LogCommands.dump(&args)
         case "log": return try LogCommands.stats(&args)
         case "bench": return BenchCommand.run(rest)
-        case "serve": return try ServeCommand.run(&args)
         case "fixtures": return try CatalogCommands.fixtures(&args)
         case "import": return try CatalogCommands.importInstruments(&args)
         case "rebuild": return try CatalogCommands.rebuild(&args)

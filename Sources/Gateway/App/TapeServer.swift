@@ -16,14 +16,20 @@ public final class TapeServer: Sendable {
         public var loopCount = ProcessInfo.processInfo.activeProcessorCount
         public var durability = Durability.always
         public var segmentSize: Int64 = 64 << 20
+        /// When false, reads of market data need a key too.
+        public var allowsPublicReads = true
+        /// The bootstrap admin key (compared in constant time; never logged).
+        public var adminKey: String?
         public init() {}
     }
 
     public let settings: Settings
     public let log: EventLog
     public let catalog: InstrumentCatalog
+    public let users: UsersProjection
     public let metrics = Metrics()
     private let catalogRunner: ProjectionRunner
+    private let usersRunner: ProjectionRunner
     private let http: HTTPServer
     private let started: Timestamp
 
@@ -36,6 +42,9 @@ public final class TapeServer: Sendable {
         catalog = InstrumentCatalog()
         catalogRunner = ProjectionRunner(projection: catalog, log: try log.makeReader(),
                                          databasePath: settings.dataDirectory + "/projections.sqlite")
+        users = UsersProjection()
+        usersRunner = ProjectionRunner(projection: users, log: try log.makeReader(),
+                                       databasePath: settings.dataDirectory + "/projections.sqlite")
         started = Timestamp.now()
 
         var configuration = HTTPServer.Configuration()
@@ -50,7 +59,14 @@ public final class TapeServer: Sendable {
         let metrics = self.metrics
         router.use(AccessLogMiddleware { metrics.record($0) })
         registerOperations(on: &router)
-        InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) }).register(on: &router)
+        let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
+        if settings.allowsPublicReads {
+            instruments.register(on: &router)
+        } else {
+            router.group(middleware: [AuthMiddleware { [unowned self] request throws(HTTPError) in try self.authenticate(request) }]) {
+                instruments.register(on: &$0)
+            }
+        }
         extraRoutes(&router, self)
         responder.install(router.makeResponder())
     }
@@ -63,6 +79,7 @@ public final class TapeServer: Sendable {
         guard log.acceptedEnd == 0 else { return [] }
         let fixture = InstrumentFixture.generate(seed: 1)
         let importer = InstrumentImporter(log: log, catalog: catalog, runner: catalogRunner)
+        _ = importer
         return try [fixture.expired, fixture.active].map { instruments in
             let rows = instruments.enumerated().map { KiteInstrumentCSV.Row(line: $0.offset + 2, instrument: $0.element) }
             return try importer.run(KiteInstrumentCSV.ParseResult(rows: rows, errors: []), exchanges: nil, at: Timestamp.now())
@@ -71,9 +88,42 @@ public final class TapeServer: Sendable {
 
     /// Catches the projections up, starts their live tails, then starts listening.
     public func start() throws {
-        try catalogRunner.catchUp()
-        catalogRunner.start()
+        for runner in runners { try runner.catchUp() }
+        for runner in runners { runner.start() }
         try http.start()
+    }
+
+    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner] }
+
+    /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
+    public func issueDemoKey() throws -> String {
+        try usersRunner.catchUp()
+        let snapshot = users.snapshot
+        let userID = snapshot.allUsers.first { $0.name == "demo" }?.userID ?? snapshot.nextUserID
+        var records: [Record] = []
+        if snapshot.user(id: userID) == nil {
+            records.append(Record(time: Timestamp.now(), event: UserCommands.makeUser(name: "demo", isAdmin: false, nextID: userID)))
+        }
+        var rng = SystemRandomNumberGenerator()
+        let (plaintext, event) = UserCommands.issueKey(for: userID, label: "demo", nextKeyID: snapshot.nextKeyID, rng: &rng)
+        records.append(Record(time: Timestamp.now(), event: event))
+        try log.append(records)
+        try usersRunner.catchUp()
+        return plaintext
+    }
+
+    /// The user a request's key names: `Authorization: Bearer <key>`, `X-API-Key`, or `?api_key=`.
+    /// The admin key matches in constant time.
+    public func authenticate(_ request: HTTPRequest) throws(HTTPError) -> String {
+        var key = request.headers["X-API-Key"]
+        if key == nil, let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
+            key = String(authorization.dropFirst(7))
+        }
+        if key == nil { key = request.queryValue("api_key") }
+        guard let key, !key.isEmpty else { throw HTTPError.unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key") }
+        if let admin = settings.adminKey, HMACSHA256.constantTimeEquals(Array(key.utf8), Array(admin.utf8)) { return "admin" }
+        guard let principal = users.authenticate(plaintext: key) else { throw HTTPError.unauthorized("the API key is not valid") }
+        return "user:\(principal.userID)"
     }
 
     /// The port bound (useful with port 0).
@@ -83,7 +133,7 @@ public final class TapeServer: Sendable {
     /// runners and closes the log (a final fdatasync).
     public func stop(gracePeriod: Duration = .seconds(10)) {
         http.stop(gracePeriod: gracePeriod)
-        catalogRunner.stop()
+        for runner in runners { runner.stop() }
         try? log.close()
     }
 
@@ -91,12 +141,14 @@ public final class TapeServer: Sendable {
 
     /// `ok`, `degraded` (served, but something needs a look) or `down` (cannot serve correctly).
     public func health() -> (status: String, json: [UInt8]) {
-        let projection = catalogRunner.health
+        let projections = runners.map(\.health)
         let logFailure = log.failure
         var status = "ok"
-        if case .failed = projection.state { status = "down" }
+        for projection in projections {
+            if case .failed = projection.state { status = "down" }
+            if status == "ok", case .catchingUp = projection.state { status = "degraded" }
+        }
         if logFailure != nil { status = "down" }
-        if status == "ok", case .catchingUp = projection.state { status = "degraded" }
 
         var j = JSONText()
         j.beginObject()
@@ -111,7 +163,7 @@ public final class TapeServer: Sendable {
         if let logFailure { j.key("error"); j.value(logFailure.description) }
         j.endObject()
         j.key("projections"); j.beginObject()
-        for h in [projection] {
+        for h in projections {
             j.key(dynamic: h.name); j.beginObject()
             j.key("version"); j.value(h.version)
             j.key("state"); j.value(Self.stateName(h.state))
@@ -150,17 +202,17 @@ public final class TapeServer: Sendable {
         }
         router.get("/health/live") { _, _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("/health/ready") { [unowned self] _, _ in
-            let ready = { if case .live = self.catalogRunner.health.state { return self.log.failure == nil }; return false }()
+            let ready = self.log.failure == nil && self.runners.allSatisfy { if case .live = $0.health.state { true } else { false } }
             return .json(Array((ready ? #"{"status":"ready"}"# : #"{"status":"not_ready"}"#).utf8), status: ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { [unowned self] _, _ in
-            let h = self.catalogRunner.health
+            let lags = self.runners.map(\.health)
             let text = self.metrics.render(extra: [
                 ("tape_log_accepted_end", "One past the last offset written.", "gauge", [("", Double(self.log.acceptedEnd))]),
                 ("tape_log_durable_end", "One past the last durable offset.", "gauge", [("", Double(self.log.durableEnd))]),
                 ("tape_log_appended_bytes_total", "Bytes appended to the log since start.", "counter", [("", Double(self.log.appendedBytes))]),
-                ("tape_projection_lag_events", "Events a projection is behind the log.", "gauge", [("projection=\"\(h.name)\"", Double(h.lagEvents))]),
-                ("tape_projection_lag_seconds", "Event-time lag of a projection.", "gauge", [("projection=\"\(h.name)\"", h.lagSeconds)]),
+                ("tape_projection_lag_events", "Events a projection is behind the log.", "gauge", lags.map { ("projection=\"\($0.name)\"", Double($0.lagEvents)) }),
+                ("tape_projection_lag_seconds", "Event-time lag of a projection.", "gauge", lags.map { ("projection=\"\($0.name)\"", $0.lagSeconds) }),
                 ("process_resident_memory_bytes", "Resident memory.", "gauge", [("", Metrics.residentMemoryBytes())]),
             ])
             var response = HTTPResponse.text(text)

@@ -1,0 +1,117 @@
+import EventLog
+import Foundation
+import Testing
+
+/// `tape serve` as a user runs it: a real process, a temp data directory, real sockets.
+@Suite(.serialized) struct ServeCommandTests {
+    /// The built `tape` executable, beside the test bundle.
+    static var tape: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("tape").path
+    }
+
+    /// A running `tape serve` and what it printed.
+    final class Server {
+        let process = Process()
+        let output = Pipe()
+        let errors = Pipe()
+        var banner = ""
+
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+            process.executableURL = URL(fileURLWithPath: ServeCommandTests.tape)
+            process.arguments = ["serve"] + arguments
+            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TAPE_") }.merging(environment) { $1 }
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        }
+
+        /// Reads standard output until the banner's URL line (or end of output) and returns the port.
+        func port() throws -> Int {
+            while !banner.contains("\n") || !banner.contains("http://") {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                banner += String(decoding: chunk, as: UTF8.self)
+            }
+            // Let the key lines after the URL arrive too.
+            if banner.contains("demo") == false, process.isRunning { usleep(100_000) }
+            guard let range = banner.range(of: "http://127.0.0.1:") else {
+                throw ServeError(message: "no URL in output: \(banner)")
+            }
+            return Int(banner[range.upperBound...].prefix { $0.isNumber })!
+        }
+
+        func line(containing text: String) -> String? {
+            banner.split(separator: "\n").first { $0.contains(text) }.map(String.init)
+        }
+
+        func stop(_ signal: Int32) -> Int32 {
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        var standardError: String { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    }
+
+    struct ServeError: Error { var message: String }
+
+    func get(_ port: Int, _ path: String, headers: [String: String] = [:]) throws -> (status: Int, body: [String: Any]) {
+        let client = try TestClient(port: port, receiveTimeoutSeconds: 30)
+        let extra = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
+        try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extra)\r\n")
+        let response = try client.readResponse()
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        return (response.status, json)
+    }
+
+    @Test func invalidConfigurationListsEveryProblemAndExits78() throws {
+        let server = try Server(["--port", "70000", "--durability", "sometimes"], environment: ["TAPE_AUTH": "on"])
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 78)
+        let text = server.standardError
+        #expect(text.contains("--port / TAPE_PORT"))
+        #expect(text.contains("--durability"))
+        #expect(text.contains("auth is enabled but no admin key is set: set TAPE_ADMIN_KEY or pass --admin-key, or disable auth with TAPE_AUTH=off"))
+        #expect(!text.contains("Fatal error"))
+    }
+
+    @Test func theDemoServesTheFullCatalogWithKeysAndStopsCleanlyOnSIGTERM() throws {
+        let data = NSTemporaryDirectory() + "tape-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try Server(["--demo", "--data", data, "--port", "0"], environment: ["TAPE_PUBLIC_READS": "off"])
+        let port = try server.port()
+
+        // Reads need a key here (TAPE_PUBLIC_READS=off): none → 401, a wrong one → 401, the demo key → 200.
+        #expect(try get(port, "/instruments/list?limit=5").status == 401)
+        #expect(try get(port, "/instruments/list?limit=5", headers: ["X-API-Key": "tape_1_wrong"]).status == 401)
+        let keyLine = try #require(server.line(containing: "demo API key"))
+        let key = String(keyLine.split(separator: " ").last!)
+        let list = try get(port, "/instruments/list?limit=5", headers: ["Authorization": "Bearer \(key)"])
+        #expect(list.status == 200)
+        #expect(list.body["total"] as? Int == 96_390)
+        #expect((list.body["items"] as? [Any])?.count == 5)
+
+        let health = try get(port, "/health")
+        #expect(health.status == 200)
+        #expect(health.body["status"] as? String == "ok")
+
+        // The same port again, from another data directory: exit 75 naming the port and the setting.
+        let second = try Server(["--data", data + "-2", "--port", "\(port)"], environment: ["TAPE_AUTH": "off"])
+        second.process.waitUntilExit()
+        defer { try? FileManager.default.removeItem(atPath: data + "-2") }
+        #expect(second.process.terminationStatus == 75)
+        let complaint = second.standardError
+        #expect(complaint.contains("127.0.0.1:\(port)"))
+        #expect(complaint.contains("TAPE_PORT"))
+
+        #expect(server.stop(SIGTERM) == 0)
+        // A clean stop leaves a log that verifies, with the demo's events all there.
+        let reader = try LogReader(directory: data + "/log")
+        #expect(try reader.endOffset() > 108_000)
+        #expect(try LogInspector.verify(directory: data + "/log").isClean)
+    }
+}
