@@ -16,7 +16,6 @@ public final class EventLog: @unchecked Sendable {
     private let appendLock: Monitor<Appender>
     private let syncLock = Monitor(())
     private let progress: Monitor<Progress>
-    private var flusher: Thread?
 
     struct Progress {
         /// One past the last offset written.
@@ -72,15 +71,16 @@ public final class EventLog: @unchecked Sendable {
         recovery = report
 
         if case .interval(let ms) = options.durability {
+            // Holds the log only while syncing, so an unclosed log can still be deinitialized.
             let thread = Thread { [weak self] in
-                while let log = self, !log.progress.withLock({ $0.isClosed }) {
+                while true {
                     usleep(useconds_t(ms * 1000))
+                    guard let log = self, !log.progress.withLock({ $0.isClosed }) else { return }
                     try? log.synchronize(upTo: log.progress.withLock { $0.acceptedEnd })
                 }
             }
             thread.name = "tape-log-flusher"
             thread.start()
-            flusher = thread
         }
     }
 

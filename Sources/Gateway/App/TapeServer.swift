@@ -36,9 +36,8 @@ public final class TapeServer: Sendable {
     /// Opens the log (taking the writer lock) and the projections; starts nothing yet.
     public init(settings: Settings, extraRoutes: (inout Router, TapeServer) -> Void = { _, _ in }) throws {
         self.settings = settings
-        var options = LogOptions(segmentSize: settings.segmentSize, durability: settings.durability)
-        options.retention = .off
-        log = try EventLog(directory: settings.dataDirectory + "/log", options: options)
+        log = try EventLog(directory: settings.dataDirectory + "/log",
+                           options: LogOptions(segmentSize: settings.segmentSize, durability: settings.durability))
         catalog = InstrumentCatalog()
         catalogRunner = ProjectionRunner(projection: catalog, log: try log.makeReader(),
                                          databasePath: settings.dataDirectory + "/projections.sqlite")
@@ -79,7 +78,6 @@ public final class TapeServer: Sendable {
         guard log.acceptedEnd == 0 else { return [] }
         let fixture = InstrumentFixture.generate(seed: 1)
         let importer = InstrumentImporter(log: log, catalog: catalog, runner: catalogRunner)
-        _ = importer
         return try [fixture.expired, fixture.active].map { instruments in
             let rows = instruments.enumerated().map { KiteInstrumentCSV.Row(line: $0.offset + 2, instrument: $0.element) }
             return try importer.run(KiteInstrumentCSV.ParseResult(rows: rows, errors: []), exchanges: nil, at: Timestamp.now())
