@@ -122,3 +122,22 @@ private extension SegmentIndex {
             .coveredLength == coveredLength && stored.endOffset == endOffset ? stored : nil
     }
 }
+
+extension LogInspector.Statistics {
+    /// The JSON form printed by `tape log stats --json` and served at `GET /log/stats`.
+    public var json: String {
+        var j = JSONText()
+        j.beginObject()
+        j.key("segments"); j.value(segments)
+        j.key("events"); j.value(events)
+        j.key("bytes_on_disk"); j.value(bytesOnDisk)
+        j.key("raw_bytes"); j.value(rawBytes)
+        j.key("ratio"); j.value((compressionRatio * 1000).rounded() / 1000)
+        j.key("first_offset"); if let v = firstOffset { j.value(v) } else { j.null() }
+        j.key("last_offset"); if let v = lastOffset { j.value(v) } else { j.null() }
+        j.key("first_time"); if let v = firstTime { j.seconds(v) } else { j.null() }
+        j.key("last_time"); if let v = lastTime { j.seconds(v) } else { j.null() }
+        j.endObject()
+        return j.string
+    }
+}

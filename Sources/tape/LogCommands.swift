@@ -55,7 +55,7 @@ enum LogCommands {
         try args.rejectUnknown()
         let s = try LogInspector.statistics(directory: dir)
         if asJSON {
-            print(statisticsJSON(s))
+            print(s.json)
             return 0
         }
         print("""
@@ -68,22 +68,6 @@ enum LogCommands {
         times         \(s.firstTime.map(iso) ?? "-") ... \(s.lastTime.map(iso) ?? "-")
         """)
         return 0
-    }
-
-    static func statisticsJSON(_ s: LogInspector.Statistics) -> String {
-        var j = JSONText()
-        j.beginObject()
-        j.key("segments"); j.value(s.segments)
-        j.key("events"); j.value(s.events)
-        j.key("bytes_on_disk"); j.value(s.bytesOnDisk)
-        j.key("raw_bytes"); j.value(s.rawBytes)
-        j.key("ratio"); j.value((s.compressionRatio * 1000).rounded() / 1000)
-        j.key("first_offset"); if let v = s.firstOffset { j.value(v) } else { j.null() }
-        j.key("last_offset"); if let v = s.lastOffset { j.value(v) } else { j.null() }
-        j.key("first_time"); if let v = s.firstTime { j.seconds(v) } else { j.null() }
-        j.key("last_time"); if let v = s.lastTime { j.seconds(v) } else { j.null() }
-        j.endObject()
-        return j.string
     }
 
     private static func range(_ s: LogInspector.Statistics) -> String {

@@ -68,6 +68,54 @@ import Testing
         return (response.status, json)
     }
 
+    func send(_ port: Int, _ method: String, _ path: String, key: String?, body: String = "") throws -> (status: Int, body: [String: Any]) {
+        let client = try TestClient(port: port, receiveTimeoutSeconds: 30)
+        let auth = key.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        try client.send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\(auth)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let response = try client.readResponse()
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        return (response.status, json)
+    }
+
+    @Test func usersAndKeysAreEventsAndAdminRoutesAnswer401Or403() throws {
+        let data = NSTemporaryDirectory() + "tape-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let admin = "admin-secret-for-tests"
+        let server = try Server(["--data", data, "--port", "0", "--admin-key", admin, "--public-reads", "off"])
+        let port = try server.port()
+
+        #expect(try send(port, "POST", "/users", key: nil, body: #"{"name":"ana"}"#).status == 401)
+        let created = try send(port, "POST", "/users", key: admin, body: #"{"name":"ana"}"#)
+        #expect(created.status == 201)
+        let userID = try #require(created.body["id"] as? Int)
+        #expect(try send(port, "POST", "/users", key: admin, body: "not json").status == 400)
+
+        let issued = try send(port, "POST", "/users/\(userID)/keys", key: admin, body: #"{"label":"laptop"}"#)
+        #expect(issued.status == 201)
+        let key = try #require(issued.body["key"] as? String)
+        let keyID = try #require(issued.body["key_id"] as? Int)
+        #expect(try send(port, "POST", "/users/999/keys", key: admin).status == 404)
+
+        // The user's own key works for reads; it is not an admin key.
+        #expect(try send(port, "GET", "/instruments/stats", key: key).status == 200)
+        #expect(try send(port, "POST", "/users", key: key, body: #"{"name":"eve"}"#).status == 403)
+        #expect(try send(port, "GET", "/log/stats", key: key).status == 403)
+        let stats = try send(port, "GET", "/log/stats", key: admin)
+        #expect(stats.status == 200)
+        #expect(stats.body["events"] as? Int == 2)
+
+        // Revoked, the key stops working at once: commands answer after the projection folded them.
+        #expect(try send(port, "DELETE", "/keys/\(keyID)", key: key).status == 200)
+        #expect(try send(port, "GET", "/instruments/stats", key: key).status == 401)
+        #expect(server.stop(SIGTERM) == 0)
+
+        // The plaintext key was shown once and is nowhere on disk.
+        for file in try FileManager.default.subpathsOfDirectory(atPath: data) {
+            let bytes = FileManager.default.contents(atPath: data + "/" + file) ?? Data()
+            #expect(bytes.range(of: Data(key.utf8)) == nil, "\(file) holds the key")
+        }
+    }
+
     @Test func invalidConfigurationListsEveryProblemAndExits78() throws {
         let server = try Server(["--port", "70000", "--durability", "sometimes"], environment: ["TAPE_AUTH": "on"])
         server.process.waitUntilExit()

@@ -28,8 +28,18 @@ public final class TapeServer: Sendable {
     public let catalog: InstrumentCatalog
     public let users: UsersProjection
     public let metrics = Metrics()
+    /// Serializes commands that append (and hands out ids); never an event loop.
+    let commands = DispatchQueue(label: "tape.commands")
+    /// Ids handed out but perhaps not yet folded by the users projection.
+    let ids = Locked(IssuedIDs())
+
+    struct IssuedIDs {
+        var user: UInt64 = 0
+        var key: UInt64 = 0
+        var createdUsers: Set<UInt64> = []
+    }
     private let catalogRunner: ProjectionRunner
-    private let usersRunner: ProjectionRunner
+    let usersRunner: ProjectionRunner
     private let http: HTTPServer
     private let started: Timestamp
 
@@ -58,6 +68,7 @@ public final class TapeServer: Sendable {
         let metrics = self.metrics
         router.use(AccessLogMiddleware { metrics.record($0) })
         registerOperations(on: &router)
+        registerUserRoutes(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         if settings.allowsPublicReads {
             instruments.register(on: &router)
@@ -113,12 +124,7 @@ public final class TapeServer: Sendable {
     /// The user a request's key names: `Authorization: Bearer <key>`, `X-API-Key`, or `?api_key=`.
     /// The admin key matches in constant time.
     public func authenticate(_ request: HTTPRequest) throws(HTTPError) -> String {
-        var key = request.headers["X-API-Key"]
-        if key == nil, let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
-            key = String(authorization.dropFirst(7))
-        }
-        if key == nil { key = request.queryValue("api_key") }
-        guard let key, !key.isEmpty else { throw HTTPError.unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key") }
+        guard let key = apiKey(in: request), !key.isEmpty else { throw HTTPError.unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key") }
         if let admin = settings.adminKey, HMACSHA256.constantTimeEquals(Array(key.utf8), Array(admin.utf8)) { return "admin" }
         guard let principal = users.authenticate(plaintext: key) else { throw HTTPError.unauthorized("the API key is not valid") }
         return "user:\(principal.userID)"
@@ -133,6 +139,15 @@ public final class TapeServer: Sendable {
         http.stop(gracePeriod: gracePeriod)
         for runner in runners { runner.stop() }
         try? log.close()
+    }
+
+    /// The key a request carries, from the first of `X-API-Key`, `Authorization: Bearer`, `?api_key=`.
+    func apiKey(in request: HTTPRequest) -> String? {
+        if let key = request.headers["X-API-Key"] { return key }
+        if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
+            return String(authorization.dropFirst(7))
+        }
+        return request.queryValue("api_key")
     }
 
     // MARK: health and metrics

@@ -22,6 +22,8 @@ public final class ProjectionRunner: @unchecked Sendable {
     private let runLock = NSLock()
     private var database: Database?
     private var nextOffset: UInt64 = 0
+    /// The next offset as of the last health update, for `waitUntilApplied` (condition variable, no polling).
+    private let published = Monitor<UInt64>(0)
     private var lastAppliedTime: Timestamp?
 
     private struct Shared {
@@ -292,5 +294,12 @@ public final class ProjectionRunner: @unchecked Sendable {
             shared.health.lagSeconds = lagSeconds
             shared.health.updatedAt = now
         }
+        published.update { $0 = max($0, next) }
+    }
+
+    /// Blocks until everything before `offset` has been applied and published, or `timeout`
+    /// passes; returns whether it was. Lets a command answer only once its effect is readable.
+    public func waitUntilApplied(before offset: UInt64, timeout: Duration) -> Bool {
+        published.wait(until: { $0 >= offset }, timeout: timeout) { $0 >= offset }
     }
 }
