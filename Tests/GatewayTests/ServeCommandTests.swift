@@ -116,6 +116,47 @@ import Testing
         }
     }
 
+    @Test func adminsChangeTheCatalogThroughTheAPIAndEveryAnswerCarriesItsOffsets() throws {
+        let data = NSTemporaryDirectory() + "tape-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let admin = "admin-secret-for-tests"
+        let server = try Server(["--data", data, "--port", "0", "--admin-key", admin])
+        let port = try server.port()
+
+        let infy = #"{"instrument_token":408065,"exchange_token":1594,"tradingsymbol":"INFY","name":"INFOSYS","tick_size":0.05,"lot_size":1,"instrument_type":"EQ","segment":"NSE","exchange":"NSE"}"#
+        #expect(try send(port, "POST", "/instruments", key: nil, body: infy).status == 401)
+        let listed = try send(port, "POST", "/instruments", key: admin, body: infy)
+        #expect(listed.status == 201)
+        #expect(listed.body["first_offset"] as? Int == 0)
+        #expect(try send(port, "POST", "/instruments", key: admin, body: infy).status == 409)
+        #expect(try send(port, "POST", "/instruments", key: admin, body: #"{"tradingsymbol":"X"}"#).status == 400)
+
+        let patched = try send(port, "PATCH", "/instruments/408065", key: admin, body: #"{"name":"INFOSYS LTD","lot_size":5}"#)
+        #expect(patched.status == 200)
+        let after = try get(port, "/instruments/408065")
+        #expect(after.body["name"] as? String == "INFOSYS LTD")
+        #expect(after.body["lot_size"] as? Int == 5)
+        #expect(try send(port, "PATCH", "/instruments/1", key: admin, body: "{}").status == 404)
+
+        #expect(try send(port, "DELETE", "/instruments/408065", key: admin).status == 200)
+        #expect(try get(port, "/instruments/list").body["total"] as? Int == 0)
+
+        let csv = """
+        instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange
+        408065,1594,INFY,"INFOSYS",0,,0,0.05,1,EQ,NSE,NSE
+        nope,1,BAD,"BAD",0,,0,0.05,1,EQ,NSE,NSE
+        884737,3456,TATAMOTORS,"TATA MOTORS",0,,0,0.05,1,EQ,NSE,NSE
+
+        """
+        let imported = try send(port, "POST", "/instruments/import", key: admin, body: csv)
+        #expect(imported.status == 200)
+        #expect(imported.body["listed"] as? Int == 2)
+        #expect((imported.body["rejected"] as? [[String: Any]])?.first?["line"] as? Int == 3)
+        #expect(try get(port, "/instruments/list").body["total"] as? Int == 2)
+        #expect(try send(port, "POST", "/instruments/import", key: admin, body: csv).body["unchanged"] as? Int == 2)
+        #expect(server.stop(SIGTERM) == 0)
+    }
+
     @Test func invalidConfigurationListsEveryProblemAndExits78() throws {
         let server = try Server(["--port", "70000", "--durability", "sometimes"], environment: ["TAPE_AUTH": "on"])
         server.process.waitUntilExit()

@@ -127,7 +127,7 @@ extension TapeServer {
 
     private static func forbidden(_ message: String) -> HTTPError { HTTPError(.forbidden, code: "forbidden", message: message) }
 
-    private static func jsonObject(_ request: HTTPRequest) throws(HTTPError) -> [String: Any] {
+    static func jsonObject(_ request: HTTPRequest) throws(HTTPError) -> [String: Any] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)), let dictionary = object as? [String: Any] else {
             throw HTTPError(.badRequest, code: "invalid_json", message: "the body must be a JSON object")
         }

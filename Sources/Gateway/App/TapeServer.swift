@@ -38,7 +38,7 @@ public final class TapeServer: Sendable {
         var key: UInt64 = 0
         var createdUsers: Set<UInt64> = []
     }
-    private let catalogRunner: ProjectionRunner
+    let catalogRunner: ProjectionRunner
     let usersRunner: ProjectionRunner
     private let http: HTTPServer
     private let started: Timestamp
@@ -69,6 +69,7 @@ public final class TapeServer: Sendable {
         router.use(AccessLogMiddleware { metrics.record($0) })
         registerOperations(on: &router)
         registerUserRoutes(on: &router)
+        registerInstrumentCommands(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         if settings.allowsPublicReads {
             instruments.register(on: &router)
