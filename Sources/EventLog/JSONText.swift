@@ -31,7 +31,11 @@ public struct JSONText: Sendable {
     }
 
     public mutating func value(_ v: String) { separate(); appendQuoted(v) }
-    public mutating func value(_ v: some BinaryInteger) { separate(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func value(_ v: some BinaryInteger) {
+        separate()
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        JSONText.appendDigits(UInt64(v.magnitude), to: &bytes)
+    }
     public mutating func value(_ v: Bool) { separate(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
 
@@ -66,7 +70,7 @@ public struct JSONText: Sendable {
         let magnitude = units.magnitude
         var divisor: UInt64 = 1
         for _ in 0..<decimals { divisor *= 10 }
-        bytes.append(contentsOf: String(magnitude / divisor).utf8)
+        appendDigits(magnitude / divisor, to: &bytes)
         var fraction = magnitude % divisor
         guard fraction != 0 else { return }
         var digits = Int(decimals)
@@ -83,20 +87,48 @@ public struct JSONText: Sendable {
     }
 
     private mutating func appendQuoted(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
-            case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: bytes.append(byte)
+        var s = s
+        s.withUTF8 { utf8 in
+            bytes.append(UInt8(ascii: "\""))
+            // Most strings need no escaping: copy them in one go.
+            if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                bytes.append(contentsOf: utf8)
+            } else {
+                for byte in utf8 { appendEscaped(byte) }
             }
+            bytes.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscaped(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
+        case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+        case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+        case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+        case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+        case 0..<0x20:
+            let hex = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+        default: bytes.append(byte)
+        }
+    }
+
+    /// Decimal digits of an unsigned integer, without building a String.
+    static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
+        if value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var v = value
+            var i = 20
+            while v > 0 {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i..<20]))
+        }
     }
 }
