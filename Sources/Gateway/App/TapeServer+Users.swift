@@ -21,13 +21,14 @@ extension TapeServer {
         var userID: UInt64? { if case .user(let p) = self { p.userID } else { nil } }
     }
 
-    /// The caller, or a 401 naming what is wrong with the key.
+    /// The caller, or a 401 naming what is wrong with the key. The admin key matches in
+    /// constant time; a user key is checked once against its salted hash.
     func caller(of request: HTTPRequest) throws(HTTPError) -> Caller {
-        let who = try authenticate(request)
-        if who == "admin" { return .admin }
-        guard let key = apiKey(in: request), let principal = users.authenticate(plaintext: key) else {
-            throw HTTPError.unauthorized("the API key is not valid")
+        guard let key = apiKey(in: request), !key.isEmpty else {
+            throw HTTPError.unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
         }
+        if let admin = settings.adminKey, HMACSHA256.constantTimeEquals(Array(key.utf8), Array(admin.utf8)) { return .admin }
+        guard let principal = users.authenticate(plaintext: key) else { throw HTTPError.unauthorized("the API key is not valid") }
         return .user(principal)
     }
 

@@ -122,13 +122,12 @@ public final class TapeServer: Sendable {
         return plaintext
     }
 
-    /// The user a request's key names: `Authorization: Bearer <key>`, `X-API-Key`, or `?api_key=`.
-    /// The admin key matches in constant time.
+    /// The principal label a request's key names (`admin` or `user:<id>`), for `AuthMiddleware`.
     public func authenticate(_ request: HTTPRequest) throws(HTTPError) -> String {
-        guard let key = apiKey(in: request), !key.isEmpty else { throw HTTPError.unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key") }
-        if let admin = settings.adminKey, HMACSHA256.constantTimeEquals(Array(key.utf8), Array(admin.utf8)) { return "admin" }
-        guard let principal = users.authenticate(plaintext: key) else { throw HTTPError.unauthorized("the API key is not valid") }
-        return "user:\(principal.userID)"
+        switch try caller(of: request) {
+        case .admin: "admin"
+        case .user(let principal): "user:\(principal.userID)"
+        }
     }
 
     /// The port bound (useful with port 0).
