@@ -126,12 +126,13 @@ func note(_ text: String) {
     FileHandle.standardError.write(Data(("tape-bench: " + text + "\n").utf8))
 }
 
-/// Starts a program in the background (output discarded); `stop` ends it.
-func spawn(_ argv: [String]) throws -> pid_t {
+/// Starts a program in the background, its standard output going to `outputPath` (discarded
+/// by default) and its standard error discarded; `stop` or `waitpid` ends it.
+func spawn(_ argv: [String], outputPath: String = "/dev/null") throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     // A clean signal mask: children must not inherit a mask that blocks SIGTERM.
     var attributes = posix_spawnattr_t()
@@ -168,16 +169,7 @@ func stop(_ pid: pid_t, signal: Int32) {
 func runCapturing(_ argv: [String], allowFailure: Bool = false) throws -> String? {
     let outputPath = NSTemporaryDirectory() + "tape-bench-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     defer { unlink(outputPath) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    var pid: pid_t = 0
-    var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { cArgs.forEach { free($0) } }
-    let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
-    guard spawned == 0 else { throw BenchError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+    let pid = try spawn(argv, outputPath: outputPath)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

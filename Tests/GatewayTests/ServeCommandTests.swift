@@ -59,22 +59,23 @@ import Testing
 
     struct ServeError: Error { var message: String }
 
-    func get(_ port: Int, _ path: String, headers: [String: String] = [:]) throws -> (status: Int, body: [String: Any]) {
+    /// One request on a fresh connection; the body parsed as a JSON object (empty if it is not one).
+    func request(_ port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: String = "") throws -> (status: Int, body: [String: Any]) {
         let client = try TestClient(port: port, receiveTimeoutSeconds: 30)
-        let extra = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
-        try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extra)\r\n")
+        let fields = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
+        let content = body.isEmpty ? "" : "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+        try client.send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\(fields)\(content)\r\n\(body)")
         let response = try client.readResponse()
         let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         return (response.status, json)
     }
 
+    func get(_ port: Int, _ path: String, headers: [String: String] = [:]) throws -> (status: Int, body: [String: Any]) {
+        try request(port, "GET", path, headers: headers)
+    }
+
     func send(_ port: Int, _ method: String, _ path: String, key: String?, body: String = "") throws -> (status: Int, body: [String: Any]) {
-        let client = try TestClient(port: port, receiveTimeoutSeconds: 30)
-        let auth = key.map { "Authorization: Bearer \($0)\r\n" } ?? ""
-        try client.send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\(auth)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        let response = try client.readResponse()
-        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-        return (response.status, json)
+        try request(port, method, path, headers: key.map { ["Authorization": "Bearer \($0)"] } ?? [:], body: body)
     }
 
     @Test func usersAndKeysAreEventsAndAdminRoutesAnswer401Or403() throws {
