@@ -39,6 +39,7 @@ enum ServeCommand {
         settings.segmentSize = configuration.segmentBytes
         settings.allowsPublicReads = configuration.allowsPublicReads || !configuration.isAuthEnabled
         settings.adminKey = configuration.adminKey
+        settings.isAuthEnabled = configuration.isAuthEnabled
 
         let server = try TapeServer(settings: settings)
         if !server.log.recovery.isClean, let detail = server.log.recovery.detail {

@@ -20,6 +20,12 @@ public final class TapeServer: Sendable {
         public var allowsPublicReads = true
         /// The bootstrap admin key (compared in constant time; never logged).
         public var adminKey: String?
+        /// When false (`TAPE_AUTH=off`), requests without a key act with admin rights.
+        public var isAuthEnabled = true
+        /// The most bytes queued for one connection (WebSocket sends); a session past it is congested.
+        public var outboundQueueBytes = 4 << 20
+        /// Session limits and timings of the streaming hub.
+        public var streaming = StreamHub.Settings()
         public init() {}
     }
 
@@ -27,6 +33,10 @@ public final class TapeServer: Sendable {
     public let log: EventLog
     public let catalog: InstrumentCatalog
     public let users: UsersProjection
+    public let sessions: SessionsProjection
+    /// Pushes ticks to `/ws/v2` and `/ws/kite` sessions; started by `start()`.
+    public let hub: StreamHub
+    let journal: SessionJournal
     public let metrics = Metrics()
     /// Serializes commands that append (and hands out ids); never an event loop.
     let commands = DispatchQueue(label: "tape.commands")
@@ -40,6 +50,7 @@ public final class TapeServer: Sendable {
     }
     let catalogRunner: ProjectionRunner
     let usersRunner: ProjectionRunner
+    let sessionsRunner: ProjectionRunner
     private let http: HTTPServer
     private let started: Timestamp
 
@@ -54,12 +65,20 @@ public final class TapeServer: Sendable {
         users = UsersProjection()
         usersRunner = ProjectionRunner(projection: users, log: try log.makeReader(),
                                        databasePath: settings.dataDirectory + "/projections.sqlite")
+        sessions = SessionsProjection()
+        sessionsRunner = ProjectionRunner(projection: sessions, log: try log.makeReader(),
+                                          databasePath: settings.dataDirectory + "/projections.sqlite")
+        journal = SessionJournal(log: log)
+        // Offsets and ids are set again in `start()`, once the projections have caught up.
+        hub = StreamHub(reader: try log.makeReader(), startOffset: log.durableEnd, firstSessionID: 1, journal: journal,
+                        settings: settings.streaming)
         started = Timestamp.now()
 
         var configuration = HTTPServer.Configuration()
         configuration.host = settings.host
         configuration.port = settings.port
         configuration.loopCount = settings.loopCount
+        configuration.outboundQueueBytes = settings.outboundQueueBytes
         // Routes read `self` (health reads the runners), so the router is built once every
         // stored property is set and installed in the forwarding responder before start.
         http = HTTPServer(configuration: configuration, responder: responder)
@@ -70,6 +89,7 @@ public final class TapeServer: Sendable {
         registerOperations(on: &router)
         registerUserRoutes(on: &router)
         registerInstrumentCommands(on: &router)
+        registerStreaming(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         if settings.allowsPublicReads {
             instruments.register(on: &router)
@@ -99,11 +119,14 @@ public final class TapeServer: Sendable {
     /// Catches the projections up, starts their live tails, then starts listening.
     public func start() throws {
         for runner in runners { try runner.catchUp() }
+        closeOrphanedSessions()
+        hub.resume(at: log.durableEnd, firstSessionID: sessions.snapshot.maxSessionID + 1)
         for runner in runners { runner.start() }
+        hub.start()
         try http.start()
     }
 
-    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner] }
+    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner] }
 
     /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
     public func issueDemoKey() throws -> String {
@@ -137,6 +160,8 @@ public final class TapeServer: Sendable {
     /// runners and closes the log (a final fdatasync).
     public func stop(gracePeriod: Duration = .seconds(10)) {
         http.stop(gracePeriod: gracePeriod)
+        hub.stop()
+        journal.flush()
         for runner in runners { runner.stop() }
         try? log.close()
     }

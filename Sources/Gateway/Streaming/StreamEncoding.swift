@@ -1,0 +1,48 @@
+import EventLog
+
+/// One tick as the hub pushes it: where it sits in the log, and the quote it leaves behind.
+public struct TickUpdate: Sendable {
+    public var offset: UInt64
+    public var time: Timestamp
+    public var tick: Tick
+    public init(offset: UInt64, time: Timestamp, tick: Tick) {
+        self.offset = offset
+        self.time = time
+        self.tick = tick
+    }
+}
+
+/// A message ready for a WebSocket: text (valid UTF-8) or binary.
+public struct StreamMessage: Sendable, Equatable {
+    public var isBinary: Bool
+    public var bytes: [UInt8]
+    public init(isBinary: Bool, bytes: [UInt8]) {
+        self.isBinary = isBinary
+        self.bytes = bytes
+    }
+}
+
+/// How one streaming protocol turns ticks into messages; a value, usable from any thread.
+public protocol StreamEncoding: Sendable {
+    /// The slot (0..<`StreamHub.encodingSlots`) under which the hub caches this encoding's
+    /// fragments of a tick, so each tick is encoded once per protocol and mode, not per session.
+    var slot: Int { get }
+    /// One tick, in `mode`, as a piece of a message.
+    func fragment(of update: TickUpdate, mode: StreamMode) -> [UInt8]
+    /// The message carrying `fragments`, in order.
+    func message(joining fragments: [[UInt8]]) -> StreamMessage
+    /// What an idle session is sent every `heartbeatInterval`, if the protocol has such a thing.
+    var heartbeat: StreamMessage? { get }
+}
+
+extension StreamEncoding {
+    /// No heartbeat by default.
+    public var heartbeat: StreamMessage? { nil }
+}
+
+extension WebSocket {
+    /// Sends a message built by a `StreamEncoding`.
+    func send(_ message: StreamMessage) -> SendResult {
+        outbox.enqueue(.webSocketMessage(message.isBinary ? .binary : .text, message.bytes))
+    }
+}

@@ -1,0 +1,347 @@
+import EventLog
+import Foundation
+
+/// Pushes every tick appended to the log to exactly the sessions subscribed to its token.
+///
+/// One thread tails the log (woken by the writer, no polling) and fans each batch out: a tick is
+/// encoded once per protocol and mode, queued on each subscriber, and each subscriber gets one
+/// message per batch. A subscriber whose outgoing queue is full is congested: it keeps only the
+/// latest tick per token (conflation), and past `patience` it is closed with 1008 — it never
+/// slows the tail, other sessions or the ingest path.
+///
+/// Threads: the tail thread and the event loops (opening, subscribing, closing) share the
+/// session tables under `state`'s lock; statistics may be read from any thread.
+public final class StreamHub: Sendable {
+    /// Limits and timings.
+    public struct Settings: Sendable {
+        /// Subscriptions one session may hold (KiteTicker's limit).
+        public var maxTokensPerSession = 3000
+        /// How long a session's queue may stay full before the session is closed with 1008.
+        public var patience: Duration = .seconds(2)
+        /// How often congested sessions are retried and idle Kite sessions get a heartbeat.
+        public var housekeepingInterval: Duration = .milliseconds(100)
+        /// Heartbeat period of idle sessions whose protocol has one.
+        public var heartbeatInterval: Duration = .seconds(1)
+        /// Log entries read per fan-out round.
+        public var readBatch = 8192
+        public init() {}
+    }
+
+    /// Protocols × modes: the size of the per-tick fragment cache.
+    static let encodingSlots = 2
+
+    public let settings: Settings
+    private let reader: LogReader
+    private let journal: SessionJournal
+    private let state: Locked<State>
+    private let control = Monitor<Control>(Control())
+
+    struct State: @unchecked Sendable {
+        var sessions: [UInt64: StreamSession] = [:]
+        var subscribers: [UInt32: [StreamSession]] = [:]
+        /// The latest tick of every token seen since start, for snapshots.
+        var latest: [UInt32: TickUpdate] = [:]
+        var nextSessionID: UInt64
+        /// The next log offset to deliver.
+        var nextOffset: UInt64
+        var totals = Totals()
+        var failure: String?
+    }
+
+    struct Control: Sendable {
+        var isStopping = false
+        var isFinished = false
+    }
+
+    /// Counters since start, over open and closed sessions.
+    public struct Totals: Sendable {
+        public var opened: UInt64 = 0
+        public var closedSlow: UInt64 = 0
+        public var delivered: UInt64 = 0
+        public var conflated: UInt64 = 0
+        public var dropped: UInt64 = 0
+    }
+
+    /// Per open session, for `/metrics`.
+    public struct SessionStatistics: Sendable {
+        public var sessionID: UInt64
+        public var protocolName: String
+        public var subscriptions: Int
+        public var delivered: UInt64
+        public var conflated: UInt64
+        public var dropped: UInt64
+    }
+
+    /// - Parameters:
+    ///   - startOffset: the first log offset to deliver (usually the end of the log at start).
+    ///   - firstSessionID: ids are handed out from here (one past the largest the log has seen).
+    ///   - journal: where session events go (appended to the log asynchronously).
+    public init(reader: LogReader, startOffset: UInt64, firstSessionID: UInt64, journal: SessionJournal,
+                settings: Settings = Settings()) {
+        self.reader = reader
+        self.settings = settings
+        self.journal = journal
+        state = Locked(State(nextSessionID: firstSessionID, nextOffset: startOffset))
+    }
+
+    // MARK: lifecycle
+
+    /// Sets where delivery starts and the next session id; call before `start()`.
+    public func resume(at offset: UInt64, firstSessionID: UInt64) {
+        state.withLock { s in
+            s.nextOffset = offset
+            s.nextSessionID = max(s.nextSessionID, firstSessionID)
+        }
+    }
+
+    /// Starts the tail thread.
+    public func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "tape-stream"
+        thread.start()
+    }
+
+    /// Stops the tail thread and waits for it.
+    public func stop() {
+        control.update { $0.isStopping = true }
+        control.wait(until: { $0.isFinished }, timeout: .seconds(5)) { _ in }
+    }
+
+    /// The next log offset to deliver: everything before it has been queued to its subscribers.
+    public var deliveredEnd: UInt64 { state.withLock { $0.nextOffset } }
+
+    /// Why the tail stopped delivering, if it did (a damaged log).
+    public var failure: String? { state.withLock { $0.failure } }
+
+    // MARK: sessions (any thread)
+
+    /// Registers a connection; returns its session id. The SessionOpened event is journaled.
+    public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding) -> UInt64 {
+        let now = ContinuousClock.now
+        let id = state.withLock { s in
+            let id = s.nextSessionID
+            s.nextSessionID += 1
+            s.sessions[id] = StreamSession(id: id, userID: userID, protocolName: protocolName, socket: socket, encoding: encoding, now: now)
+            s.totals.opened += 1
+            return id
+        }
+        journal.submit(.sessionOpened(SessionOpened(sessionID: id, userID: userID, protocolName: protocolName)))
+        return id
+    }
+
+    /// What a subscribe did.
+    public struct SubscribeOutcome: Sendable, Equatable {
+        /// Tokens now subscribed in the requested mode (new ones and mode changes).
+        public var subscribed: [UInt32] = []
+        /// Tokens refused because the session would exceed `maxTokensPerSession`.
+        public var overLimit: [UInt32] = []
+    }
+
+    /// Subscribes `tokens` in `mode`. Under the hub's lock, before any later tick is queued,
+    /// `beforeTicks` gets the outcome and the latest tick of each newly subscribed token (for a
+    /// snapshot message); it is not called when the session is not open.
+    @discardableResult
+    public func subscribe(sessionID: UInt64, tokens: [UInt32], mode: StreamMode,
+                          beforeTicks: (SubscribeOutcome, [TickUpdate]) -> Void = { _, _ in }) -> SubscribeOutcome {
+        var outcome = SubscribeOutcome()
+        state.withLock { s in
+            guard let session = s.sessions[sessionID] else { return }
+            var fresh: [TickUpdate] = []
+            for token in Self.unique(tokens) {
+                if session.modes[token] == nil {
+                    guard session.modes.count < settings.maxTokensPerSession else { outcome.overLimit.append(token); continue }
+                    s.subscribers[token, default: []].append(session)
+                    if let latest = s.latest[token] { fresh.append(latest) }
+                }
+                session.modes[token] = mode
+                outcome.subscribed.append(token)
+            }
+            beforeTicks(outcome, fresh)
+        }
+        if !outcome.subscribed.isEmpty {
+            journal.submit(.subscribed(Subscription(sessionID: sessionID, tokens: outcome.subscribed, mode: mode.rawValue)))
+        }
+        return outcome
+    }
+
+    /// Changes the mode of tokens the session already has; returns those changed.
+    @discardableResult
+    public func setMode(sessionID: UInt64, tokens: [UInt32], mode: StreamMode) -> [UInt32] {
+        let changed: [UInt32] = state.withLock { s in
+            guard let session = s.sessions[sessionID] else { return [] }
+            return Self.unique(tokens).filter { token in
+                guard session.modes[token] != nil else { return false }
+                session.modes[token] = mode
+                return true
+            }
+        }
+        if !changed.isEmpty {
+            journal.submit(.subscribed(Subscription(sessionID: sessionID, tokens: changed, mode: mode.rawValue)))
+        }
+        return changed
+    }
+
+    /// Unsubscribes tokens; returns those the session had.
+    @discardableResult
+    public func unsubscribe(sessionID: UInt64, tokens: [UInt32]) -> [UInt32] {
+        let removed: [UInt32] = state.withLock { s in
+            guard let session = s.sessions[sessionID] else { return [] }
+            return Self.unique(tokens).filter { token in
+                guard session.modes.removeValue(forKey: token) != nil else { return false }
+                Self.detach(session, from: token, in: &s)
+                return true
+            }
+        }
+        if !removed.isEmpty {
+            journal.submit(.unsubscribed(Subscription(sessionID: sessionID, tokens: removed, mode: "")))
+        }
+        return removed
+    }
+
+    /// Forgets a session whose connection closed; journals SessionClosed. Safe to call twice.
+    public func close(sessionID: UInt64, reason: String) {
+        let wasOpen = state.withLock { s in Self.remove(sessionID, from: &s) }
+        if wasOpen { journal.submit(.sessionClosed(SessionClosed(sessionID: sessionID, reason: reason))) }
+    }
+
+    /// The subscriptions of one session (tokens and modes), or nil when it is not open.
+    public func subscriptions(of sessionID: UInt64) -> [UInt32: StreamMode]? {
+        state.withLock { $0.sessions[sessionID]?.modes }
+    }
+
+    /// Counters since start.
+    public var totals: Totals { state.withLock { $0.totals } }
+
+    /// Per-session counters of the open sessions, by id.
+    public func sessionStatistics() -> [SessionStatistics] {
+        state.withLock { s in
+            s.sessions.values.sorted { $0.id < $1.id }.map {
+                SessionStatistics(sessionID: $0.id, protocolName: $0.protocolName, subscriptions: $0.modes.count,
+                                  delivered: $0.deliveredCount, conflated: $0.conflatedCount, dropped: $0.droppedCount)
+            }
+        }
+    }
+
+    // MARK: tail thread
+
+    private func run() {
+        var lastHousekeeping = ContinuousClock.now
+        while !control.withLock({ $0.isStopping }) {
+            let next = state.withLock { $0.nextOffset }
+            do {
+                let end = try reader.waitForEnd(beyond: next, timeout: settings.housekeepingInterval)
+                if end > next {
+                    let entries = try reader.read(from: next, limit: settings.readBatch)
+                    deliver(entries, next: entries.last.map { $0.offset + 1 } ?? next)
+                }
+            } catch {
+                state.withLock { $0.failure = "streaming stopped at offset \(next): \(error)" }
+                control.wait(until: { $0.isStopping }, timeout: .seconds(1)) { _ in }
+                continue
+            }
+            let now = ContinuousClock.now
+            if now - lastHousekeeping >= settings.housekeepingInterval {
+                lastHousekeeping = now
+                housekeeping(now: now)
+            }
+        }
+        control.update { $0.isFinished = true }
+    }
+
+    /// Fans one batch of entries out and sends each touched session one message.
+    private func deliver(_ entries: [LogEntry], next: UInt64) {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            var touched: [StreamSession] = []
+            var touchedIDs = Set<UInt64>()
+            var cache = [[UInt8]?](repeating: nil, count: Self.encodingSlots * StreamMode.allCases.count)
+            for entry in entries {
+                guard case .tick(let tick) = entry.event else { continue }
+                let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick)
+                s.latest[tick.token] = update
+                guard let subscribers = s.subscribers[tick.token] else { continue }
+                for i in cache.indices { cache[i] = nil }
+                for session in subscribers {
+                    guard let mode = session.modes[tick.token] else { continue }
+                    let slot = session.encoding.slot * StreamMode.allCases.count + mode.index
+                    let fragment: [UInt8]
+                    if let cached = cache[slot] {
+                        fragment = cached
+                    } else {
+                        fragment = session.encoding.fragment(of: update, mode: mode)
+                        cache[slot] = fragment
+                    }
+                    session.add(fragment, token: tick.token)
+                    if touchedIDs.insert(session.id).inserted { touched.append(session) }
+                }
+            }
+            s.nextOffset = next
+            flush(touched, now: now, in: &s)
+        }
+    }
+
+    /// Retries congested sessions and sends heartbeats to idle sessions whose protocol has one.
+    private func housekeeping(now: ContinuousClock.Instant) {
+        state.withLock { s in
+            let waiting = s.sessions.values.filter { !$0.pending.isEmpty }
+            flush(waiting, now: now, in: &s)
+            for session in s.sessions.values where session.pending.isEmpty && now - session.lastSend >= settings.heartbeatInterval {
+                guard let heartbeat = session.encoding.heartbeat else { continue }
+                session.lastSend = now
+                _ = session.socket.send(heartbeat)
+            }
+        }
+    }
+
+    private func flush(_ sessions: [StreamSession], now: ContinuousClock.Instant, in s: inout State) {
+        for session in sessions {
+            let delivered = session.deliveredCount, conflated = session.conflatedCount
+            let keepsUp = session.flush(now: now, patience: settings.patience)
+            s.totals.delivered += session.deliveredCount - delivered
+            s.totals.conflated += session.conflatedCount - conflated
+            if !keepsUp { closeSlow(session, in: &s) }
+        }
+    }
+
+    private func closeSlow(_ session: StreamSession, in s: inout State) {
+        let waiting = session.pending.count
+        session.droppedCount += UInt64(waiting)
+        s.totals.dropped += UInt64(waiting)
+        s.totals.closedSlow += 1
+        session.socket.close(code: .policyViolation,
+                             reason: "too slow: the outgoing queue stayed full for \(settings.patience); \(waiting) ticks dropped")
+        _ = Self.remove(session.id, from: &s)
+        journal.submit(.sessionClosed(SessionClosed(sessionID: session.id, reason: "too slow")))
+    }
+
+    // MARK: tables
+
+    private static func remove(_ id: UInt64, from s: inout State) -> Bool {
+        guard let session = s.sessions.removeValue(forKey: id) else { return false }
+        for token in session.modes.keys { detach(session, from: token, in: &s) }
+        return true
+    }
+
+    private static func detach(_ session: StreamSession, from token: UInt32, in s: inout State) {
+        guard var list = s.subscribers[token] else { return }
+        list.removeAll { $0 === session }
+        s.subscribers[token] = list.isEmpty ? nil : list
+    }
+
+    /// The tokens in first-seen order without repeats.
+    static func unique(_ tokens: [UInt32]) -> [UInt32] {
+        var seen = Set<UInt32>()
+        return tokens.filter { seen.insert($0).inserted }
+    }
+}
+
+extension StreamMode {
+    /// 0, 1, 2: the mode's place in a per-tick fragment cache.
+    var index: Int {
+        switch self {
+        case .ltp: 0
+        case .quote: 1
+        case .full: 2
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import EventLog
+
+/// `/ws/v2` ticks as JSON: `{"type":"ticks","data":[{"token","price","volume","time","offset",…}]}`.
+struct V2Encoding: StreamEncoding {
+    var slot: Int { 0 }
+
+    func fragment(of update: TickUpdate, mode: StreamMode) -> [UInt8] {
+        var j = JSONText(capacity: mode == .ltp ? 96 : 256)
+        V2Encoding.write(update, mode: mode, to: &j)
+        return j.bytes
+    }
+
+    /// The fields of one tick object; shared by tick and snapshot messages.
+    static func write(_ update: TickUpdate, mode: StreamMode, to j: inout JSONText) {
+        let tick = update.tick
+        j.beginObject()
+        j.key("token"); j.value(tick.token)
+        j.key("price"); j.decimal(tick.price, decimals: tick.decimals)
+        j.key("volume"); j.value(tick.volume)
+        j.key("time"); j.seconds(update.time)
+        j.key("offset"); j.value(update.offset)
+        if mode == .full {
+            if let oi = tick.openInterest { j.key("oi"); j.value(oi) }
+            if let bid = tick.bid { j.key("bid"); j.decimal(bid, decimals: tick.decimals) }
+            if let ask = tick.ask { j.key("ask"); j.decimal(ask, decimals: tick.decimals) }
+        }
+        j.endObject()
+    }
+
+    func message(joining fragments: [[UInt8]]) -> StreamMessage {
+        StreamMessage(isBinary: false, bytes: V2Encoding.envelope(type: "ticks", fragments))
+    }
+
+    /// `{"type":<type>,"data":[f1,f2,…]}` with the fragments copied once.
+    static func envelope(type: String, _ fragments: [[UInt8]]) -> [UInt8] {
+        let head = Array("{\"type\":\"\(type)\",\"data\":[".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(head.count + fragments.reduce(2) { $0 + $1.count + 1 })
+        bytes.append(contentsOf: head)
+        for (i, fragment) in fragments.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: fragment)
+        }
+        bytes.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
+        return bytes
+    }
+}
