@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "Services", dependencies: ["EventLog", "Projections"]),
         .target(name: "Gateway", dependencies: ["Services", "Projections", "EventLog", "CSystem"]),
         .executableTarget(name: "tape", dependencies: ["EventLog", "Projections", "Services", "Gateway"]),
-        .executableTarget(name: "TapeBench", dependencies: ["EventLog", "Projections", "Services", "Gateway", "CSQLite"]),
+        .executableTarget(name: "TapeBench", dependencies: ["EventLog", "Projections", "Services", "Gateway", "CSQLite", "CSystem"]),
 
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "tape"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "tape"]),

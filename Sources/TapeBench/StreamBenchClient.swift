@@ -1,0 +1,289 @@
+import CSystem
+import Foundation
+import Synchronization
+
+/// The reading side of `tape-bench stream`: many `/ws/v2` sessions on loopback, read by one
+/// epoll thread per group, each tick checked for order and timed from its log time to receipt.
+///
+/// Threads: `connect` runs on the caller's thread; afterwards each group's state belongs to its
+/// reader thread until `finish()` joins them.
+final class StreamBenchClient: @unchecked Sendable {
+    /// One session: its socket, unparsed bytes and counts; owned by one reader thread at a time.
+    final class Session: @unchecked Sendable {
+        let fd: Int32
+        let tokens: [UInt32]
+        var buffer: [UInt8] = []
+        var isSubscribed = false
+        var lastOffset: UInt64 = 0
+        /// Ticks received with offsets in the measurement window.
+        var receivedInWindow: UInt64 = 0
+        var outOfOrder: UInt64 = 0
+        init(fd: Int32, tokens: [UInt32]) {
+            self.fd = fd
+            self.tokens = tokens
+        }
+    }
+
+    /// What the readers saw, merged.
+    struct Tally {
+        var ticks: UInt64 = 0
+        var inWindow: UInt64 = 0
+        var outOfOrder: UInt64 = 0
+        var closed = 0
+        /// Latency histogram of ticks in the window, in 10 µs buckets up to 10 s.
+        var latency = [UInt64](repeating: 0, count: 1_000_000)
+        var maxLatencyNanos: Int64 = 0
+    }
+
+    private let groups: [[Session]]
+    private let subscribed = Atomic<Int>(0)
+    /// The measurement window in log offsets, [start, end); end is `UInt64.max` while open.
+    private let windowStart = Atomic<UInt64>(UInt64.max)
+    private let windowEnd = Atomic<UInt64>(UInt64.max)
+    private let stopping = Atomic<Bool>(false)
+    private var threads: [Thread] = []
+    private let tallies = Mutex<[Tally]>([])
+
+    /// Opens `subscriptions.count` sessions with the key, each subscribing to its tokens in ltp mode.
+    init(port: Int, key: String, subscriptions: [[UInt32]], readers: Int) throws {
+        var sessions: [Session] = []
+        for tokens in subscriptions {
+            let fd = try Self.connect(port: port)
+            let request = "GET /ws/v2?api_key=\(key) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            try Self.writeAll(fd, Array(request.utf8))
+            let session = Session(fd: fd, tokens: tokens)
+            // The handshake answer ends at the blank line; anything after it is frames.
+            while true {
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                let n = Glibc.read(fd, &chunk, chunk.count)
+                guard n > 0 else { throw BenchError("the server closed a WebSocket during the handshake") }
+                session.buffer += chunk[0..<n]
+                if let end = Self.find([13, 10, 13, 10], in: session.buffer) {
+                    guard session.buffer.starts(with: Array("HTTP/1.1 101".utf8)) else {
+                        throw BenchError("handshake refused: \(String(decoding: session.buffer.prefix(200), as: UTF8.self))")
+                    }
+                    session.buffer.removeFirst(end + 4)
+                    break
+                }
+            }
+            let subscribe = "{\"action\":\"subscribe\",\"tokens\":[\(tokens.map(String.init).joined(separator: ","))],\"mode\":\"ltp\"}"
+            try Self.writeAll(fd, Self.maskedTextFrame(Array(subscribe.utf8)))
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            sessions.append(session)
+        }
+        let size = (sessions.count + readers - 1) / readers
+        groups = stride(from: 0, to: sessions.count, by: size).map { Array(sessions[$0..<min($0 + size, sessions.count)]) }
+    }
+
+    /// Starts the reader threads.
+    func start() {
+        for (i, group) in groups.enumerated() {
+            let thread = Thread { [self] in readLoop(group) }
+            thread.name = "bench-reader-\(i)"
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    /// Sessions whose `subscribed` answer has arrived.
+    var subscribedCount: Int { subscribed.load(ordering: .acquiring) }
+
+    func openWindow(at offset: UInt64) { windowStart.store(offset, ordering: .releasing) }
+    func closeWindow(at offset: UInt64) { windowEnd.store(offset, ordering: .releasing) }
+
+    /// Stops the readers and returns the merged tally and the sessions.
+    func finish() -> (Tally, [Session]) {
+        stopping.store(true, ordering: .releasing)
+        while tallies.withLock({ $0.count }) < groups.count { usleep(10_000) }
+        var total = Tally()
+        for tally in tallies.withLock({ $0 }) {
+            total.ticks += tally.ticks
+            total.inWindow += tally.inWindow
+            total.outOfOrder += tally.outOfOrder
+            total.closed += tally.closed
+            total.maxLatencyNanos = max(total.maxLatencyNanos, tally.maxLatencyNanos)
+            for i in tally.latency.indices where tally.latency[i] > 0 { total.latency[i] += tally.latency[i] }
+        }
+        for session in groups.joined() { close(session.fd) }
+        return (total, Array(groups.joined()))
+    }
+
+    // MARK: reader thread
+
+    private func readLoop(_ sessions: [Session]) {
+        let epoll = epoll_create1(0)
+        defer { close(epoll) }
+        for (i, session) in sessions.enumerated() {
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.u64 = UInt64(i)
+            epoll_ctl(epoll, EPOLL_CTL_ADD, session.fd, &event)
+        }
+        var tally = Tally()
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while !stopping.load(ordering: .acquiring) {
+            let ready = epoll_wait(epoll, &events, Int32(events.count), 50)
+            guard ready > 0 else { continue }
+            for e in events[0..<Int(ready)] {
+                let session = sessions[Int(e.data.u64)]
+                while true {
+                    let n = Glibc.read(session.fd, &chunk, chunk.count)
+                    if n > 0 {
+                        session.buffer.append(contentsOf: chunk[0..<n])
+                        continue
+                    }
+                    if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                        epoll_ctl(epoll, EPOLL_CTL_DEL, session.fd, nil)
+                        tally.closed += 1
+                    }
+                    break
+                }
+                consumeFrames(of: session, into: &tally)
+            }
+        }
+        tallies.withLock { $0.append(tally) }
+    }
+
+    /// Parses every complete server frame in the session's buffer.
+    private func consumeFrames(of session: Session, into tally: inout Tally) {
+        var position = 0
+        let buffer = session.buffer
+        let now = Self.realtimeNanos()
+        let start = windowStart.load(ordering: .acquiring), end = windowEnd.load(ordering: .acquiring)
+        while buffer.count - position >= 2 {
+            var length = Int(buffer[position + 1] & 0x7F)
+            var header = 2
+            if length == 126 {
+                guard buffer.count - position >= 4 else { break }
+                length = Int(buffer[position + 2]) << 8 | Int(buffer[position + 3])
+                header = 4
+            } else if length == 127 {
+                guard buffer.count - position >= 10 else { break }
+                length = (2..<10).reduce(0) { $0 << 8 | Int(buffer[position + $1]) }
+                header = 10
+            }
+            guard buffer.count - position >= header + length else { break }
+            let payload = position + header..<position + header + length
+            position += header + length
+            guard buffer[payload.lowerBound - header] & 0x0F == 1 else { continue }  // text frames only
+            buffer.withUnsafeBufferPointer { all in
+                let bytes = UnsafeBufferPointer(rebasing: all[payload])
+                if Self.hasPrefix(bytes, Self.ticksPrefix) {
+                    Self.scanTicks(bytes) { offset, time in
+                        tally.ticks += 1
+                        if offset <= session.lastOffset { session.outOfOrder += 1; tally.outOfOrder += 1 }
+                        session.lastOffset = offset
+                        guard offset >= start, offset < end else { return }
+                        session.receivedInWindow += 1
+                        tally.inWindow += 1
+                        let latency = max(0, now - time)
+                        tally.maxLatencyNanos = max(tally.maxLatencyNanos, latency)
+                        tally.latency[min(tally.latency.count - 1, Int(latency / 10_000))] += 1
+                    }
+                } else if Self.hasPrefix(bytes, Self.subscribedPrefix), !session.isSubscribed {
+                    session.isSubscribed = true
+                    subscribed.add(1, ordering: .releasing)
+                }
+            }
+        }
+        if position > 0 { session.buffer.removeFirst(position) }
+    }
+
+    static let ticksPrefix = Array(#"{"type":"ticks""#.utf8)
+    static let subscribedPrefix = Array(#"{"type":"subscribed""#.utf8)
+
+    /// Calls `visit(offset, timeNanos)` for each tick object `{"token":…,"time":s.fraction,"offset":n}`.
+    static func scanTicks(_ bytes: UnsafeBufferPointer<UInt8>, _ visit: (UInt64, Int64) -> Void) {
+        let timeKey = Array(#""time":"#.utf8), offsetKey = Array(#""offset":"#.utf8)
+        var i = 0
+        while let t = find(timeKey, in: bytes, from: i) {
+            var j = t + timeKey.count
+            var seconds: Int64 = 0, fraction: Int64 = 0, digits = 0
+            while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 { seconds = seconds * 10 + Int64(bytes[j] - 48); j += 1 }
+            if j < bytes.count, bytes[j] == UInt8(ascii: ".") {
+                j += 1
+                while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 { fraction = fraction * 10 + Int64(bytes[j] - 48); digits += 1; j += 1 }
+            }
+            while digits < 9 { fraction *= 10; digits += 1 }
+            guard let o = find(offsetKey, in: bytes, from: j) else { return }
+            var k = o + offsetKey.count, offset: UInt64 = 0
+            while k < bytes.count, bytes[k] >= 48, bytes[k] <= 57 { offset = offset * 10 + UInt64(bytes[k] - 48); k += 1 }
+            visit(offset, seconds * 1_000_000_000 + fraction)
+            i = k
+        }
+    }
+
+    static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        var i = start
+        let first = needle[0]
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first {
+                var k = 1
+                while k < needle.count, haystack[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        haystack.withUnsafeBufferPointer { find(needle, in: $0, from: 0) }
+    }
+
+    static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
+        bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { $0 == $1 }
+    }
+
+    static func realtimeNanos() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    // MARK: sockets
+
+    static func connect(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw BenchError("cannot connect to 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+        }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return fd
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw BenchError("write failed: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+    }
+
+    /// A client text frame (RFC 6455 §5.2), masked with a fixed key.
+    static func maskedTextFrame(_ payload: [UInt8]) -> [UInt8] {
+        let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+        var frame: [UInt8] = [0x81]
+        if payload.count < 126 {
+            frame.append(0x80 | UInt8(payload.count))
+        } else {
+            frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        }
+        frame += mask
+        frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return frame
+    }
+}
