@@ -20,6 +20,27 @@ extension TapeServer {
         return UInt64(principal.dropFirst(5))
     }
 
+    /// WebSocket session gauges and counters for `/metrics`: totals, and per open session the
+    /// ticks delivered, conflated (replaced before they could be sent) and dropped.
+    func streamingMetrics() -> [(name: String, help: String, type: String, samples: [(labels: String, value: Double)])] {
+        let totals = hub.totals
+        let sessions = hub.sessionStatistics()
+        func perSession(_ value: (StreamHub.SessionStatistics) -> UInt64) -> [(labels: String, value: Double)] {
+            sessions.map { ("session=\"\($0.sessionID)\",protocol=\"\($0.protocolName)\"", Double(value($0))) }
+        }
+        return [
+            ("tape_ws_sessions", "Open WebSocket streaming sessions.", "gauge", [("", Double(sessions.count))]),
+            ("tape_ws_sessions_opened_total", "Streaming sessions opened since start.", "counter", [("", Double(totals.opened))]),
+            ("tape_ws_sessions_closed_slow_total", "Sessions closed with 1008 for not keeping up.", "counter", [("", Double(totals.closedSlow))]),
+            ("tape_ws_ticks_delivered_total", "Ticks handed to sessions' outgoing queues.", "counter", [("", Double(totals.delivered))]),
+            ("tape_ws_ticks_conflated_total", "Ticks replaced by a newer tick of the same token before a slow session could take them.", "counter", [("", Double(totals.conflated))]),
+            ("tape_ws_ticks_dropped_total", "Ticks discarded when a slow session was closed.", "counter", [("", Double(totals.dropped))]),
+            ("tape_ws_session_ticks_delivered_total", "Ticks delivered, per open session.", "counter", perSession(\.delivered)),
+            ("tape_ws_session_ticks_conflated_total", "Ticks conflated, per open session.", "counter", perSession(\.conflated)),
+            ("tape_ws_session_ticks_dropped_total", "Ticks dropped, per open session.", "counter", perSession(\.dropped)),
+        ]
+    }
+
     /// Sessions the log still shows open belonged to a previous run: close them in the log.
     func closeOrphanedSessions() {
         let orphans = sessions.snapshot.sessions.keys.sorted()

@@ -252,7 +252,7 @@ public final class TapeServer: Sendable {
                 ("tape_projection_lag_events", "Events a projection is behind the log.", "gauge", lags.map { ("projection=\"\($0.name)\"", Double($0.lagEvents)) }),
                 ("tape_projection_lag_seconds", "Event-time lag of a projection.", "gauge", lags.map { ("projection=\"\($0.name)\"", $0.lagSeconds) }),
                 ("process_resident_memory_bytes", "Resident memory.", "gauge", [("", Metrics.residentMemoryBytes())]),
-            ])
+            ] + self.streamingMetrics())
             var response = HTTPResponse.text(text)
             response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             return response

@@ -143,6 +143,12 @@ import Testing
         let totals = fixture.server.hub.totals
         #expect(totals.conflated > 0)
         #expect(totals.dropped > 0)
+        let http = try TestClient(port: fixture.port)
+        try http.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        let metrics = try http.readResponse().text
+        #expect(metrics.contains("tape_ws_sessions_closed_slow_total 1\n"))
+        #expect(metrics.contains("tape_ws_ticks_conflated_total \(totals.conflated)\n"))
+        #expect(metrics.contains("tape_ws_session_ticks_delivered_total{session="))
 
         // The stalled client finds the close frame (1008) after the ticks queued before it.
         var closeCode: UInt16?
