@@ -14,7 +14,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps python-deps build run test bench clean
 
 all: build
 
@@ -28,8 +28,16 @@ build: deps
 run: build
 	.build/release/tape serve --demo --data $(DATA)
 
+# The official Kite client, which the /ws/kite tests drive (pip; Debian's Python needs --break-system-packages).
+PYTHON ?= python3
+python-deps:
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { echo "installing: python3 python3-pip"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-pip; }
+	@$(PYTHON) -c 'import kiteconnect' 2>/dev/null || { echo "installing: kiteconnect (pip)"; \
+		$(PYTHON) -m pip install -q kiteconnect 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages kiteconnect; }
+
 # Builds and runs every test (Swift Testing).
-test: deps
+test: deps python-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 

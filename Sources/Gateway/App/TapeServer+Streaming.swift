@@ -12,6 +12,16 @@ extension TapeServer {
                 catalog.instrument(token: token)?.isActive ?? false
             }
         }
+        // KiteTicker clients put a Tape key in `access_token` (`api_key` is Kite's app id, ignored).
+        let kiteAuth = AuthMiddleware { [unowned self] request throws(HTTPError) in
+            try self.principalLabel(of: self.caller(key: request.queryValue("access_token")))
+        }
+        router.webSocket("/ws/kite", middleware: [kiteAuth]) { [unowned self] _, context in
+            let catalog = self.catalog
+            return KiteSessionHandler(hub: self.hub, userID: Self.userID(of: context)) { token in
+                catalog.instrument(token: token)?.isActive ?? false
+            }
+        }
     }
 
     /// The user id `authenticate` put in the context (`user:<id>`); nil for the admin key.

@@ -24,7 +24,12 @@ extension TapeServer {
     /// The caller, or a 401 naming what is wrong with the key. The admin key matches in
     /// constant time; a user key is checked once against its salted hash.
     func caller(of request: HTTPRequest) throws(HTTPError) -> Caller {
-        guard let key = apiKey(in: request), !key.isEmpty else {
+        try caller(key: apiKey(in: request))
+    }
+
+    /// The caller a key names (nil or empty: no key).
+    func caller(key: String?) throws(HTTPError) -> Caller {
+        guard let key, !key.isEmpty else {
             if !settings.isAuthEnabled { return .admin }
             throw HTTPError.unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
         }

@@ -147,7 +147,11 @@ public final class TapeServer: Sendable {
 
     /// The principal label a request's key names (`admin` or `user:<id>`), for `AuthMiddleware`.
     public func authenticate(_ request: HTTPRequest) throws(HTTPError) -> String {
-        switch try caller(of: request) {
+        try principalLabel(of: caller(of: request))
+    }
+
+    func principalLabel(of caller: Caller) -> String {
+        switch caller {
         case .admin: "admin"
         case .user(let principal): "user:\(principal.userID)"
         }

@@ -1,9 +1,4 @@
-/// A KiteTicker streaming mode, named as clients send it in `{"a":"mode","v":[mode,[tokens]]}`; a value type, usable from any thread.
-public enum KiteMode: String, CaseIterable, Hashable, Sendable {
-    /// Last traded price only (8-byte packets).
-    case ltp
-    /// Prices, quantities and OHLC without depth (44 bytes; 28 for indices). A plain subscribe streams this mode.
-    case quote
-    /// Quote fields plus times, open interest and five levels of depth (184 bytes; 32 for indices).
-    case full
-}
+/// A KiteTicker streaming mode, named as clients send it in `{"a":"mode","v":[mode,[tokens]]}`:
+/// the same three modes `/ws/v2` uses — `ltp` (8-byte packets), `quote` (44 bytes; 28 for
+/// indices; what a plain subscribe streams) and `full` (184 bytes; 32 for indices).
+public typealias KiteMode = StreamMode

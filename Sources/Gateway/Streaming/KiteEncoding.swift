@@ -1,0 +1,44 @@
+import EventLog
+
+/// `/ws/kite` ticks as KiteTicker binary messages: packets in the session's mode for each
+/// token, framed with their count and lengths; a one-byte heartbeat when idle.
+struct KiteEncoding: StreamEncoding {
+    var slot: Int { 1 }
+
+    func fragment(of update: TickUpdate, mode: StreamMode) -> [UInt8] {
+        // Values outside the packet's unsigned 32-bit fields cannot be represented: such a
+        // tick is sent as its last price only, the one field a client cannot do without.
+        (try? KitePacket(KiteQuote(update), mode: mode).encoded())
+            ?? (try? KitePacket(KiteQuote(token: update.tick.token, lastPrice: max(0, update.tick.priceValue)), mode: .ltp).encoded())
+            ?? []
+    }
+
+    func message(joining fragments: [[UInt8]]) -> StreamMessage {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 + fragments.reduce(0) { $0 + 2 + $1.count })
+        let packets = fragments.filter { !$0.isEmpty }.prefix(Int(UInt16.max))
+        bytes.appendBigEndian(UInt16(packets.count))
+        for packet in packets {
+            bytes.appendBigEndian(UInt16(packet.count))
+            bytes.append(contentsOf: packet)
+        }
+        return StreamMessage(isBinary: true, bytes: bytes)
+    }
+
+    var heartbeat: StreamMessage? { StreamMessage(isBinary: true, bytes: KiteFrame.heartbeat) }
+}
+
+extension KiteQuote {
+    /// The packet values of one tick: its price, trade size, time, open interest and best bid and ask.
+    init(_ update: TickUpdate) {
+        let tick = update.tick
+        let scale = Tick.scale(tick.decimals)
+        let seconds = UInt32(clamping: update.time.rawValue / 1_000_000_000)
+        let oi = UInt32(clamping: tick.openInterest ?? 0)
+        self.init(token: tick.token, lastPrice: tick.priceValue, lastQuantity: UInt32(clamping: tick.volume),
+                  lastTradeTime: seconds, exchangeTimestamp: seconds,
+                  openInterest: oi, openInterestDayHigh: oi, openInterestDayLow: oi,
+                  bids: tick.bid.map { [KiteDepthEntry(quantity: 0, price: Double($0) / scale, orders: 0)] } ?? [],
+                  asks: tick.ask.map { [KiteDepthEntry(quantity: 0, price: Double($0) / scale, orders: 0)] } ?? [])
+    }
+}
