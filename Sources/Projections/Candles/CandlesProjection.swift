@@ -1,0 +1,206 @@
+import EventLog
+import Synchronization
+
+/// The candles projection: OHLCV bars at every `CandleResolution` for every instrument that
+/// ticks, kept in the `candles` table and served from memory.
+///
+/// Each (token, resolution) is one array of bars sorted by start time, unique. A tick updates
+/// the bar of its bucket in each resolution; a late tick (time before the newest bar) updates
+/// the older bar it belongs to, or inserts it in order where there was a gap — never a
+/// duplicate. `Tick.volume` is one trade's quantity, summed per bar. Prices are in the
+/// instrument's scale, the `decimals` of its first tick (see `Tick.price(inDecimals:)`).
+///
+/// Threads: the fold (`CandleFold`) belongs to the thread running its `ProjectionRunner`;
+/// queries run on any thread against `published`. The bar arrays exist once, in the published
+/// store: the fold keeps only each series' open bar and the bars changed since the last
+/// publish, persist writes exactly those, and publish writes them into the published arrays in
+/// place under the lock. Queries copy what they return, so the arrays are never shared and a
+/// publish costs the bars its batch changed, however long the history.
+public final class CandlesProjection: Projection, @unchecked Sendable {
+    public let name = "candles"
+    public let version = 1
+    public let tables = ["candles", "candle_series"]
+
+    // Fold state, runner thread only.
+    private var fold = CandleFold()
+    /// What `load` read, published (replacing everything) by the next `publish`.
+    private var reloaded: CandleStore? = CandleStore()
+
+    // Published state, any thread.
+    private let published = Mutex(CandleStore())
+
+    /// An empty projection; the runner loads or rebuilds it.
+    public init() {}
+
+    // MARK: Projection
+
+    public func migrate(_ db: Database) throws {
+        // Times in ns since the epoch (a bar's `time` is its bucket start, `open_time` and
+        // `close_time` the ticks that set open and close); `resolution` in seconds; prices in
+        // minor units of the token's `decimals`; volume as the Int64 bit pattern of a UInt64.
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS candle_series(
+                token INTEGER PRIMARY KEY,
+                decimals INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS candles(
+                token INTEGER NOT NULL,
+                resolution INTEGER NOT NULL,
+                time INTEGER NOT NULL,
+                open INTEGER NOT NULL,
+                high INTEGER NOT NULL,
+                low INTEGER NOT NULL,
+                close INTEGER NOT NULL,
+                volume INTEGER NOT NULL,
+                open_time INTEGER NOT NULL,
+                close_time INTEGER NOT NULL,
+                PRIMARY KEY (token, resolution, time)
+            ) WITHOUT ROWID
+            """)
+    }
+
+    public func load(from db: Database) throws {
+        var store = CandleStore()
+        var tokens: [UInt32] = []
+        let series = try db.prepare("SELECT token, decimals FROM candle_series ORDER BY token")
+        while try series.step() {
+            let token = UInt32(truncatingIfNeeded: series.int64(at: 0))
+            store.slotOfToken[token] = Int32(tokens.count)
+            tokens.append(token)
+            store.decimals.append(UInt8(truncatingIfNeeded: series.int64(at: 1)))
+        }
+        store.series = Array(repeating: [], count: tokens.count * CandleFold.resolutionCount)
+        let bars = try db.prepare("""
+            SELECT token, resolution, time, open, high, low, close, volume, open_time, close_time
+            FROM candles ORDER BY token, resolution, time
+            """)
+        while try bars.step() {
+            let token = UInt32(truncatingIfNeeded: bars.int64(at: 0))
+            guard let slot = store.slotOfToken[token], let resolution = CandleResolution(seconds: bars.int64(at: 1)) else {
+                throw ProjectionFailure(offset: nil, eventType: nil, message: """
+                    candles row (token \(token), resolution \(bars.int64(at: 1)) s) has no candle_series row or an \
+                    unknown resolution: rebuild the candles projection
+                    """)
+            }
+            store.series[Int(slot) * CandleFold.resolutionCount + resolution.index].append(CandleBar(
+                time: bars.int64(at: 2), open: bars.int64(at: 3), high: bars.int64(at: 4), low: bars.int64(at: 5),
+                close: bars.int64(at: 6), volume: UInt64(bitPattern: bars.int64(at: 7)),
+                openTime: bars.int64(at: 8), closeTime: bars.int64(at: 9)))
+        }
+        var openBars: [CandleBar] = []
+        openBars.reserveCapacity(store.series.count)
+        for (index, bars) in store.series.enumerated() {
+            // A token's first tick writes a bar in every resolution in the same transaction as its row.
+            guard let newest = bars.last else {
+                throw ProjectionFailure(offset: nil, eventType: nil, message: """
+                    token \(tokens[index / CandleFold.resolutionCount]) has no \
+                    \(CandleResolution.allCases[index % CandleFold.resolutionCount]) candles: rebuild the candles projection
+                    """)
+            }
+            openBars.append(newest)
+        }
+        fold = CandleFold(tokens: tokens, decimals: store.decimals, openBars: openBars)
+        reloaded = store
+    }
+
+    public func apply(_ entry: LogEntry) throws {
+        guard case .tick(let tick) = entry.event else { return }
+        fold.apply(tick, at: entry.time.rawValue) { series, start in self.publishedBar(ofSeries: series, startingAt: start) }
+    }
+
+    /// The bar as last published (or loaded), for a late tick.
+    private func publishedBar(ofSeries series: Int, startingAt start: Int64) -> CandleBar? {
+        if let reloaded { return reloaded.series[series].bar(at: start) }
+        return published.withLock { store in
+            series < store.series.count ? store.series[series].bar(at: start) : nil
+        }
+    }
+
+    public func persist(to db: Database) throws {
+        let newSlots = fold.newSlots
+        if !newSlots.isEmpty {
+            let insert = try db.prepare("INSERT OR REPLACE INTO candle_series(token, decimals) VALUES (?, ?)")
+            for slot in newSlots {
+                try insert.run([.integer(Int64(fold.tokens[slot])), .integer(Int64(fold.decimals[slot]))])
+            }
+        }
+        let upsert = try db.prepare("""
+            INSERT INTO candles(token, resolution, time, open, high, low, close, volume, open_time, close_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(token, resolution, time) DO UPDATE SET
+                open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+                volume = excluded.volume, open_time = excluded.open_time, close_time = excluded.close_time
+            """)
+        let tokens = fold.tokens
+        try fold.forEachChangedBar { series, bar in
+            try upsert.run([
+                .integer(Int64(tokens[series / CandleFold.resolutionCount])),
+                .integer(CandleResolution.allCases[series % CandleFold.resolutionCount].seconds), .integer(bar.time),
+                .integer(bar.open), .integer(bar.high), .integer(bar.low), .integer(bar.close),
+                .integer(Int64(bitPattern: bar.volume)), .integer(bar.openTime), .integer(bar.closeTime),
+            ])
+        }
+    }
+
+    public func publish(through offset: UInt64) {
+        published.withLock { store in
+            // Moved, not copied: the store must own its arrays alone, or the merge below would copy them.
+            if let replacement = reloaded.take() { store = replacement }
+            fold.publish(into: &store)
+            store.asOfOffset = offset
+        }
+    }
+
+    public func contentHash() -> String {
+        var hash = FNV1a64()
+        var w = ByteWriter(capacity: 4096)
+        let tokens = fold.tokens
+        var changed: [Int: [CandleBar]] = [:]
+        fold.forEachChangedBar { series, bar in changed[series, default: []].append(bar) }
+        for slot in tokens.indices.sorted(by: { tokens[$0] < tokens[$1] }) {
+            w.bytes.removeAll(keepingCapacity: true)
+            w.writeVarint(UInt64(tokens[slot]))
+            w.write(fold.decimals[slot])
+            for resolution in 0..<CandleFold.resolutionCount {
+                let series = slot * CandleFold.resolutionCount + resolution
+                // The published bars with this batch's changes over them: the state as the fold sees it.
+                var bars = reloaded.map { $0.series[series] }
+                    ?? published.withLock { series < $0.series.count ? $0.series[series] : [] }
+                for bar in changed[series] ?? [] { bars.merge(bar) }
+                w.writeVarint(UInt64(bars.count))
+                for bar in bars {
+                    w.writeSignedVarint(bar.time)
+                    w.writeSignedVarint(bar.open)
+                    w.writeSignedVarint(bar.high)
+                    w.writeSignedVarint(bar.low)
+                    w.writeSignedVarint(bar.close)
+                    w.writeVarint(bar.volume)
+                    w.writeSignedVarint(bar.openTime)
+                    w.writeSignedVarint(bar.closeTime)
+                }
+            }
+            hash.combine(w.bytes)
+        }
+        return hash.hexDigest
+    }
+
+    // MARK: queries (any thread)
+
+    /// The next log offset the published bars have not applied.
+    public var asOfOffset: UInt64 { published.withLock { $0.asOfOffset } }
+
+    /// Bars of `token` at `resolution` whose start time is in `[from, to)` — `from` inclusive,
+    /// `to` exclusive, nil unbounded — keeping the last `limit` of them (the most recent, what
+    /// a chart wants; nil: all, 0 or less: none), oldest first with unique times. The newest
+    /// bar may still be open: it shows every tick published so far.
+    public func candles(token: UInt32, resolution: CandleResolution, from: Timestamp? = nil, to: Timestamp? = nil,
+                        limit: Int? = nil) -> [Candle] {
+        published.withLock { $0.candles(token: token, resolution: resolution, from: from, to: to, limit: limit) }
+    }
+
+    /// The last `count` bars starting before `before` (exclusive), oldest first: a TradingView
+    /// datafeed's countback request.
+    public func candles(token: UInt32, resolution: CandleResolution, before: Timestamp, count: Int) -> [Candle] {
+        candles(token: token, resolution: resolution, from: nil, to: before, limit: count)
+    }
+}
