@@ -1,14 +1,19 @@
 import Foundation
 import EventLog
 import Projections
+import Services
 
 /// The projections `tape` knows, by name, and how to run them over a data directory.
 enum ProjectionSet {
-    static let names = ["instruments"]
+    static let names = ["instruments", "users", "sessions", "quotes", "candles"]
 
     static func make(_ name: String) throws -> any Projection {
         switch name {
         case "instruments": return InstrumentCatalog()
+        case "users": return UsersProjection()
+        case "sessions": return SessionsProjection()
+        case "quotes": return QuotesProjection()
+        case "candles": return CandlesProjection()
         default: throw UsageError("unknown projection '\(name)'; known: \(names.joined(separator: ", "))")
         }
     }

@@ -34,6 +34,8 @@ public final class TapeServer: Sendable {
     public let catalog: InstrumentCatalog
     public let users: UsersProjection
     public let sessions: SessionsProjection
+    public let quotes: QuotesProjection
+    public let candles: CandlesProjection
     /// Pushes ticks to `/ws/v2` and `/ws/kite` sessions; started by `start()`.
     public let hub: StreamHub
     let journal: SessionJournal
@@ -51,6 +53,8 @@ public final class TapeServer: Sendable {
     let catalogRunner: ProjectionRunner
     let usersRunner: ProjectionRunner
     let sessionsRunner: ProjectionRunner
+    let quotesRunner: ProjectionRunner
+    let candlesRunner: ProjectionRunner
     private let http: HTTPServer
     private let started: Timestamp
 
@@ -68,6 +72,12 @@ public final class TapeServer: Sendable {
         sessions = SessionsProjection()
         sessionsRunner = ProjectionRunner(projection: sessions, log: try log.makeReader(),
                                           databasePath: settings.dataDirectory + "/projections.sqlite")
+        quotes = QuotesProjection()
+        quotesRunner = ProjectionRunner(projection: quotes, log: try log.makeReader(),
+                                        databasePath: settings.dataDirectory + "/projections.sqlite")
+        candles = CandlesProjection()
+        candlesRunner = ProjectionRunner(projection: candles, log: try log.makeReader(),
+                                         databasePath: settings.dataDirectory + "/projections.sqlite")
         journal = SessionJournal(log: log)
         // Offsets and ids are set again in `start()`, once the projections have caught up.
         hub = StreamHub(reader: try log.makeReader(), startOffset: log.durableEnd, firstSessionID: 1, journal: journal,
@@ -91,12 +101,15 @@ public final class TapeServer: Sendable {
         registerInstrumentCommands(on: &router)
         registerStreaming(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
-        if settings.allowsPublicReads {
-            instruments.register(on: &router)
-        } else {
-            router.group(middleware: [AuthMiddleware { [unowned self] request throws(HTTPError) in try self.authenticate(request) }]) {
-                instruments.register(on: &$0)
-            }
+        let marketData = MarketDataAPI(quotes: quotes, candles: candles, catalog: catalog)
+        var document = OpenAPIDocument()
+        // Market-data reads are public unless `TAPE_PUBLIC_READS=off`.
+        let readMiddleware: [any Middleware] = settings.allowsPublicReads ? [] :
+            [AuthMiddleware { [unowned self] request throws(HTTPError) in try self.authenticate(request) }]
+        router.group(middleware: readMiddleware) { reads in
+            instruments.register(on: &reads, describingIn: &document)
+            marketData.register(on: &reads, describingIn: &document)
+            document.register(on: &reads)
         }
         extraRoutes(&router, self)
         responder.install(router.makeResponder())
@@ -120,13 +133,15 @@ public final class TapeServer: Sendable {
     public func start() throws {
         for runner in runners { try runner.catchUp() }
         closeOrphanedSessions()
-        hub.resume(at: log.durableEnd, firstSessionID: sessions.snapshot.maxSessionID + 1)
+        // The hub folds quotes from where the projection's published book stops.
+        let (book, bookEnd) = quotes.publishedBook()
+        hub.resume(at: bookEnd, book: book, firstSessionID: sessions.snapshot.maxSessionID + 1)
         for runner in runners { runner.start() }
         hub.start()
         try http.start()
     }
 
-    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner] }
+    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner] }
 
     /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
     public func issueDemoKey() throws -> String {

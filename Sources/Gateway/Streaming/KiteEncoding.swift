@@ -29,13 +29,17 @@ struct KiteEncoding: StreamEncoding {
 }
 
 extension KiteQuote {
-    /// The packet values of one tick: its price, trade size, time, open interest and best bid and ask.
+    /// The packet values of one tick: its price, trade size and time, the day's volume and OHLC
+    /// (`close` is the previous close, as Kite sends it), open interest and best bid and ask.
     init(_ update: TickUpdate) {
-        let tick = update.tick
-        let scale = Tick.scale(tick.decimals)
+        let tick = update.tick, quote = update.quote
+        let scale = Tick.scale(tick.decimals), quoteScale = Tick.scale(quote.decimals)
         let seconds = UInt32(clamping: update.time.rawValue / 1_000_000_000)
         let oi = UInt32(clamping: tick.openInterest ?? 0)
         self.init(token: tick.token, lastPrice: tick.priceValue, lastQuantity: UInt32(clamping: tick.volume),
+                  volume: UInt32(clamping: quote.dayVolume),
+                  open: Double(quote.open) / quoteScale, high: Double(quote.high) / quoteScale, low: Double(quote.low) / quoteScale,
+                  close: Double(quote.referencePrice) / quoteScale,
                   lastTradeTime: seconds, exchangeTimestamp: seconds,
                   openInterest: oi, openInterestDayHigh: oi, openInterestDayLow: oi,
                   bids: tick.bid.map { [KiteDepthEntry(quantity: 0, price: Double($0) / scale, orders: 0)] } ?? [],

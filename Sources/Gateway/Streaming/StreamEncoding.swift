@@ -1,14 +1,26 @@
 import EventLog
+import Projections
 
 /// One tick as the hub pushes it: where it sits in the log, and the quote it leaves behind.
 public struct TickUpdate: Sendable {
     public var offset: UInt64
     public var time: Timestamp
     public var tick: Tick
-    public init(offset: UInt64, time: Timestamp, tick: Tick) {
+    /// The token's quote after this tick (day open, high, low, volume, previous close).
+    public var quote: Quote
+    public init(offset: UInt64, time: Timestamp, tick: Tick, quote: Quote) {
         self.offset = offset
         self.time = time
         self.tick = tick
+        self.quote = quote
+    }
+
+    /// The last tick a quote holds, as an update (for snapshots).
+    public init(quote: Quote) {
+        self.init(offset: quote.lastOffset, time: quote.lastTime,
+                  tick: Tick(token: quote.token, price: quote.lastPrice, decimals: quote.decimals, volume: quote.lastQuantity,
+                             openInterest: quote.openInterest, bid: quote.bid, ask: quote.ask),
+                  quote: quote)
     }
 }
 

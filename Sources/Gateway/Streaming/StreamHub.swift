@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Projections
 
 /// Pushes every tick appended to the log to exactly the sessions subscribed to its token.
 ///
@@ -39,8 +40,8 @@ public final class StreamHub: Sendable {
     struct State: @unchecked Sendable {
         var sessions: [UInt64: StreamSession] = [:]
         var subscribers: [UInt32: [StreamSession]] = [:]
-        /// The latest tick of every token seen since start, for snapshots.
-        var latest: [UInt32: TickUpdate] = [:]
+        /// The quotes fold, the same one the `quotes` projection runs: snapshots and quote fields.
+        var book = QuoteBook()
         var nextSessionID: UInt64
         /// The next log offset to deliver.
         var nextOffset: UInt64
@@ -86,10 +87,11 @@ public final class StreamHub: Sendable {
 
     // MARK: lifecycle
 
-    /// Sets where delivery starts and the next session id; call before `start()`.
-    public func resume(at offset: UInt64, firstSessionID: UInt64) {
+    /// Sets where delivery starts, the quotes as of that offset and the next session id; call before `start()`.
+    public func resume(at offset: UInt64, book: QuoteBook, firstSessionID: UInt64) {
         state.withLock { s in
             s.nextOffset = offset
+            s.book = book
             s.nextSessionID = max(s.nextSessionID, firstSessionID)
         }
     }
@@ -151,7 +153,7 @@ public final class StreamHub: Sendable {
                 if session.modes[token] == nil {
                     guard session.modes.count < settings.maxTokensPerSession else { outcome.overLimit.append(token); continue }
                     s.subscribers[token, default: []].append(session)
-                    if let latest = s.latest[token] { fresh.append(latest) }
+                    if let quote = s.book[token] { fresh.append(TickUpdate(quote: quote)) }
                 }
                 session.modes[token] = mode
                 outcome.subscribed.append(token)
@@ -257,8 +259,8 @@ public final class StreamHub: Sendable {
             var cache = [[UInt8]?](repeating: nil, count: Self.encodingSlots * StreamMode.allCases.count)
             for entry in entries {
                 guard case .tick(let tick) = entry.event else { continue }
-                let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick)
-                s.latest[tick.token] = update
+                let quote = s.book.apply(tick, time: entry.time, offset: entry.offset)
+                let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick, quote: quote)
                 guard let subscribers = s.subscribers[tick.token] else { continue }
                 for i in cache.indices { cache[i] = nil }
                 for session in subscribers {

@@ -19,6 +19,7 @@ struct V2Encoding: StreamEncoding {
         j.key("volume"); j.value(tick.volume)
         j.key("time"); j.seconds(update.time)
         j.key("offset"); j.value(update.offset)
+        if mode != .ltp { update.quote.writeDayFields(to: &j) }
         if mode == .full {
             if let oi = tick.openInterest { j.key("oi"); j.value(oi) }
             if let bid = tick.bid { j.key("bid"); j.decimal(bid, decimals: tick.decimals) }

@@ -58,6 +58,23 @@ final class StreamingFixture {
         #expect(eventually(within: .seconds(10)) { server.hub.deliveredEnd >= end })
     }
 
+    /// Waits until every projection has folded everything appended so far.
+    func waitUntilFolded() {
+        let end = server.log.acceptedEnd
+        for runner in [server.quotesRunner, server.candlesRunner, server.sessionsRunner] {
+            #expect(runner.waitUntilApplied(before: end, timeout: .seconds(10)))
+        }
+    }
+
+    /// `GET target` over a fresh connection: the status and the JSON body.
+    func get(_ target: String) throws -> (status: Int, json: [String: Any]) {
+        let client = try TestClient(port: port)
+        try client.send("GET \(target) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try client.readResponse()
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        return (response.status, json)
+    }
+
     /// A connected `/ws/v2` client that has passed the handshake and read the welcome.
     func connect(key: String? = nil) throws -> StreamClient {
         let client = try StreamClient(port: port)
