@@ -63,21 +63,21 @@ public final class TapeServer: Sendable {
         self.settings = settings
         log = try EventLog(directory: settings.dataDirectory + "/log",
                            options: LogOptions(segmentSize: settings.segmentSize, durability: settings.durability))
+        let log = self.log, databasePath = settings.dataDirectory + "/projections.sqlite"
+        // Each runner reads the log through its own reader and writes the shared SQLite file on its own connection.
+        func runner(_ projection: any Projection) throws -> ProjectionRunner {
+            ProjectionRunner(projection: projection, log: try log.makeReader(), databasePath: databasePath)
+        }
         catalog = InstrumentCatalog()
-        catalogRunner = ProjectionRunner(projection: catalog, log: try log.makeReader(),
-                                         databasePath: settings.dataDirectory + "/projections.sqlite")
+        catalogRunner = try runner(catalog)
         users = UsersProjection()
-        usersRunner = ProjectionRunner(projection: users, log: try log.makeReader(),
-                                       databasePath: settings.dataDirectory + "/projections.sqlite")
+        usersRunner = try runner(users)
         sessions = SessionsProjection()
-        sessionsRunner = ProjectionRunner(projection: sessions, log: try log.makeReader(),
-                                          databasePath: settings.dataDirectory + "/projections.sqlite")
+        sessionsRunner = try runner(sessions)
         quotes = QuotesProjection()
-        quotesRunner = ProjectionRunner(projection: quotes, log: try log.makeReader(),
-                                        databasePath: settings.dataDirectory + "/projections.sqlite")
+        quotesRunner = try runner(quotes)
         candles = CandlesProjection()
-        candlesRunner = ProjectionRunner(projection: candles, log: try log.makeReader(),
-                                         databasePath: settings.dataDirectory + "/projections.sqlite")
+        candlesRunner = try runner(candles)
         journal = SessionJournal(log: log)
         // Offsets and ids are set again in `start()`, once the projections have caught up.
         hub = StreamHub(reader: try log.makeReader(), startOffset: log.durableEnd, firstSessionID: 1, journal: journal,
