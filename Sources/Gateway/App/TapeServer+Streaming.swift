@@ -59,3 +59,11 @@ extension TapeServer {
         journal.flush()
     }
 }
+
+extension TapeServer {
+    /// The marks `/udf/marks` draws on an instrument's bars in `[from, to)` seconds: the
+    /// user's alert firings and every model's signals (filled in as those land).
+    func chartMarks(token: UInt32, from: Int64, to: Int64, userID: UInt64?) -> [UDFMark] {
+        []
+    }
+}

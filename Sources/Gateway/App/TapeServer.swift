@@ -102,6 +102,9 @@ public final class TapeServer: Sendable {
         registerStreaming(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         let marketData = MarketDataAPI(quotes: quotes, candles: candles, catalog: catalog)
+        let udf = UDFAPI(catalog: catalog, candles: candles, quotes: quotes,
+                         marks: { [unowned self] token, from, to, userID in self.chartMarks(token: token, from: from, to: to, userID: userID) },
+                         userOf: { [unowned self] request in try? self.caller(of: request).userID })
         var document = OpenAPIDocument()
         // Market-data reads are public unless `TAPE_PUBLIC_READS=off`.
         let readMiddleware: [any Middleware] = settings.allowsPublicReads ? [] :
@@ -109,6 +112,7 @@ public final class TapeServer: Sendable {
         router.group(middleware: readMiddleware) { reads in
             instruments.register(on: &reads, describingIn: &document)
             marketData.register(on: &reads, describingIn: &document)
+            udf.register(on: &reads, describingIn: &document)
             document.register(on: &reads)
         }
         extraRoutes(&router, self)

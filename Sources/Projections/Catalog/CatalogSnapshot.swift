@@ -23,6 +23,17 @@ public final class CatalogSnapshot: Sendable {
     /// The instrument with `token`, active or not; nil if never listed.
     public func instrument(token: UInt32) -> InstrumentRecord? { index.record(token: token) }
 
+    /// The instruments whose trading symbol is exactly `symbol`, active first, then by token.
+    public func instruments(withSymbol symbol: String) -> [InstrumentRecord] {
+        var matches: [InstrumentRecord] = []
+        var position = index.position(atOrAfter: symbol)
+        while position < index.rows.count, index.rows[position].instrument.tradingSymbol == symbol {
+            matches.append(index.rows[position])
+            position += 1
+        }
+        return matches.sorted { ($0.isActive ? 0 : 1, $0.token) < ($1.isActive ? 0 : 1, $1.token) }
+    }
+
     /// How many instruments match `filter`.
     public func total(matching filter: CatalogFilter) -> Int { index.positions(matching: filter).cardinality }
 
