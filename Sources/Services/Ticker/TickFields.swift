@@ -46,9 +46,21 @@ struct TickFields {
         return .notANumber("\"\(quoted(text))\"")
     }
 
-    /// At most 40 characters of untrusted text, for quoting in a message.
+    /// At most 40 characters of untrusted text, control characters escaped, for quoting in a message.
     static func quoted(_ text: some Collection<UInt8>) -> String {
-        let string = String(decoding: text.prefix(160), as: UTF8.self)
-        return string.count > 40 ? String(string.prefix(40)) + "…" : string
+        var quoted = ""
+        for (count, scalar) in String(decoding: text.prefix(160), as: UTF8.self).unicodeScalars.enumerated() {
+            if count == 40 { return quoted + "…" }
+            switch scalar {
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: quoted += "\\u{\(String(scalar.value, radix: 16))}"
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted
     }
 }
