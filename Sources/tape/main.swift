@@ -19,7 +19,7 @@ usage: tape <command> [options]
                                                 append ticks (CSV header token,price,volume,time[,oi,bid,ask]
                                                 or NDJSON); bad lines reported, exit 1 unless --skip-bad
   rebuild       --data DIR [--projection NAME]  rebuild projections from offset 0; print hashes
-  bench [log|catalog|all] [--ticks N]           run benchmarks (the tape-bench executable)
+  bench [log|catalog|feed|all] [--ticks N]      run benchmarks (the tape-bench executable)
 
 DIR defaults to $TAPE_DATA, else ./data; the log lives in DIR/log.
 """

@@ -6,10 +6,13 @@ import Synchronization
 /// many ticks as the rate owes since it started, all stamped with the clock's time.
 ///
 /// The walk lives in the feed, so a restart after a failure continues it instead of starting
-/// over. A feed that falls more than a second behind (a slow disk, a paused process) drops the
-/// backlog rather than bursting it into one batch. Runs on its supervisor's thread.
+/// over. A feed that falls behind catches up in batches of at most `maxBatch`, back to back; one
+/// more than a second behind (a slow disk, a paused process) drops the excess rather than
+/// bursting it. Runs on its supervisor's thread.
 public final class SimulatedFeed: Feed {
     public let name = "simulated"
+    /// The most ticks one append carries; a feed catching up appends several, back to back.
+    public static let maxBatch = 100_000
     /// Ticks per second.
     public let rate: Int
     /// How often a batch is appended.
@@ -59,9 +62,11 @@ public final class SimulatedFeed: Feed {
                 emitted += due - Int64(rate)
                 due = Int64(rate)
             }
+            due = min(due, Int64(Self.maxBatch))
             if due > 0 {
                 try context.append(makeRecords(count: Int(due), at: now))
                 emitted += due
+                if owed > emitted { continue }  // still behind: the next batch at once
             }
             // The next batch is due one interval after the previous wake-up, not after this
             // batch's append, so the time spent appending does not lower the rate.

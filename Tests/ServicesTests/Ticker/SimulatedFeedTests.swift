@@ -54,6 +54,19 @@ import Testing
         supervisor.stop()
     }
 
+    @Test func catchingUpAppendsBoundedBatchesBackToBack() {
+        let clock = ManualFeedClock()
+        let feed = SimulatedFeed(instruments: TickerFixtures.instruments, rate: 250_000)
+        let batches = Monitor<[Int]>([])
+        let counting = FeedSupervisor(feed: feed, sink: { batch in batches.update { $0.append(batch.count) } }, clock: clock)
+        counting.start()
+        clock.waitForSleepers()
+        clock.advance(by: .seconds(1))
+        #expect(counting.waitForHealth(timeout: .seconds(30)) { $0.ticksAppended == 250_000 }.ticksAppended == 250_000)
+        #expect(batches.withLock { $0 } == [100_000, 100_000, 50_000])
+        counting.stop()
+    }
+
     @Test func theDefaultSetIsTheCatalogsMostLiquidActiveInstruments() throws {
         let directory = TickerDirectory()
         let log = try EventLog(directory: directory.log, options: LogOptions(durability: .never))
