@@ -8,8 +8,15 @@ import Synchronization
 /// The walk lives in the feed, so a restart after a failure continues it instead of starting
 /// over. A feed that falls behind catches up in batches of at most `maxBatch`, back to back; one
 /// more than a second behind (a slow disk, a paused process) drops the excess rather than
-/// bursting it. Runs on its supervisor's thread.
+/// bursting it. With no instruments to tick (an empty catalog) `run` fails with
+/// `SimulatedFeed.NoInstruments`, so the supervisor reports it and retries until there are some.
+/// Runs on its supervisor's thread.
 public final class SimulatedFeed: Feed {
+    /// `run` found no instruments to tick.
+    public struct NoInstruments: Error, CustomStringConvertible {
+        public var description: String { "no active instruments to tick: import instruments first (tape import instruments)" }
+    }
+
     public let name = "simulated"
     /// The most ticks one append carries; a feed catching up appends several, back to back.
     public static let maxBatch = 100_000
@@ -17,17 +24,33 @@ public final class SimulatedFeed: Feed {
     public let rate: Int
     /// How often a batch is appended.
     public let batchInterval: Duration
-    private let generator: Mutex<TickGenerator>
+    private let seed: UInt64
+    private let instruments: @Sendable () -> [Instrument]
+    /// Made on the first `run` that finds instruments; kept across restarts.
+    private let generator = Mutex<TickGenerator?>(nil)
 
     /// - Parameters:
-    ///   - instruments: most liquid first (see `liquidInstruments(in:count:)`).
     ///   - rate: ticks per second, at least 1.
     ///   - batchInterval: 1 to 10 ms keeps batches small and latency low; 5 ms gives 500-tick
     ///     batches at 100,000 ticks/s.
-    public init(instruments: [Instrument], rate: Int, seed: UInt64 = 1, batchInterval: Duration = .milliseconds(5)) {
+    ///   - instruments: the set to tick, most liquid first, asked for when the feed first runs
+    ///     (and again on each restart until it is not empty).
+    public init(rate: Int, seed: UInt64 = 1, batchInterval: Duration = .milliseconds(5),
+                instruments: @escaping @Sendable () -> [Instrument]) {
         self.rate = max(1, rate)
         self.batchInterval = max(.milliseconds(1), batchInterval)
-        generator = Mutex(TickGenerator(instruments: instruments, seed: seed))
+        self.seed = seed
+        self.instruments = instruments
+    }
+
+    /// A feed over a fixed set of instruments, most liquid first.
+    public convenience init(instruments: [Instrument], rate: Int, seed: UInt64 = 1, batchInterval: Duration = .milliseconds(5)) {
+        self.init(rate: rate, seed: seed, batchInterval: batchInterval, instruments: { instruments })
+    }
+
+    /// A feed over the `count` most liquid active instruments of the catalog, as of its first run.
+    public convenience init(catalog: InstrumentCatalog, count: Int = 2_000, rate: Int, seed: UInt64 = 1) {
+        self.init(rate: rate, seed: seed, instruments: { Self.liquidInstruments(in: catalog.snapshot, count: count) })
     }
 
     /// The `count` most liquid active instruments of a catalog (`InstrumentLiquidity`), the default set to tick.
@@ -38,16 +61,27 @@ public final class SimulatedFeed: Feed {
     }
 
     /// Generates `count` ticks at `time` as records (what one batch holds).
-    public func makeRecords(count: Int, at time: Timestamp) -> [Record] {
+    private func makeRecords(count: Int, at time: Timestamp) -> [Record] {
         generator.withLock { generator in
             var records: [Record] = []
             records.reserveCapacity(count)
-            for _ in 0..<count { records.append(Record(time: time, event: .tick(generator.next(at: time)))) }
+            for _ in 0..<count { records.append(Record(time: time, event: .tick(generator!.next(at: time)))) }
             return records
         }
     }
 
+    /// Makes the generator if there is none yet.
+    private func prepareGenerator() throws(NoInstruments) {
+        try generator.withLock { (generator: inout TickGenerator?) throws(NoInstruments) in
+            guard generator == nil else { return }
+            let set = instruments()
+            guard !set.isEmpty else { throw NoInstruments() }
+            generator = TickGenerator(instruments: set, seed: seed)
+        }
+    }
+
     public func run(_ context: FeedContext) throws {
+        try prepareGenerator()
         let (seconds, attoseconds) = batchInterval.components
         let interval = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         let start = context.now()

@@ -67,6 +67,36 @@ import Testing
         counting.stop()
     }
 
+    @Test func anEmptyCatalogDegradesTheFeedUntilInstrumentsArrive() {
+        let clock = ManualFeedClock()
+        let available = Monitor<[Instrument]>([])
+        let feed = SimulatedFeed(rate: 1_000, instruments: { available.withLock { $0 } })
+        let (supervisor, _) = makeSupervisor(feed, clock: clock)
+        supervisor.start()
+        let degraded = supervisor.waitForHealth(timeout: .seconds(30)) { $0.state == .degraded }
+        #expect(degraded.reason == "failed (1 in a row): no active instruments to tick: import instruments first (tape import instruments); retrying in 1 s")
+        available.update { $0 = TickerFixtures.instruments }
+        clock.advance(by: .seconds(1))
+        _ = supervisor.waitForHealth(timeout: .seconds(30)) { $0.reason?.hasSuffix("retrying now") == true }
+        clock.waitForSleepers()
+        clock.advance(by: .milliseconds(5))
+        #expect(supervisor.waitForHealth(timeout: .seconds(30)) { $0.state == .ok }.ticksAppended == 5)
+        supervisor.stop()
+    }
+
+    @Test func theConfigurationChoosesTheFeedItsRateAndStallTime() throws {
+        let directory = TickerDirectory()
+        let log = try EventLog(directory: directory.log, options: LogOptions(durability: .never))
+        var configuration = TapeConfiguration(threads: 1)
+        configuration.feed = .none
+        #expect(FeedSupervisor.make(for: configuration, log: log, catalog: InstrumentCatalog()) == nil)
+        configuration.feed = .simulated
+        configuration.feedRate = 250
+        let supervisor = try #require(FeedSupervisor.make(for: configuration, log: log, catalog: InstrumentCatalog()))
+        #expect(supervisor.feed.name == "simulated")
+        #expect((supervisor.feed as? SimulatedFeed)?.rate == 250)
+    }
+
     @Test func theDefaultSetIsTheCatalogsMostLiquidActiveInstruments() throws {
         let directory = TickerDirectory()
         let log = try EventLog(directory: directory.log, options: LogOptions(durability: .never))
