@@ -15,10 +15,12 @@ public protocol FeedClock: Sendable {
 }
 
 /// The wall clock (`CLOCK_REALTIME`), sleeping on a condition variable that `wake()` signals.
+/// Safe to use from any thread.
 public final class SystemFeedClock: FeedClock {
     /// Bumped by `wake()`; waiting on it gives sleepers a condition variable to be woken on.
     private let wakeups = Monitor(UInt64(0))
 
+    /// A clock; each one wakes only its own sleepers.
     public init() {}
 
     public func now() -> Timestamp { Timestamp.now() }

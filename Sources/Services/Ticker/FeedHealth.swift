@@ -31,6 +31,7 @@ public struct FeedHealth: Hashable, Sendable {
     /// When the next restart is due, while waiting for one.
     public var nextRetry: Timestamp?
 
+    /// Health as given (the supervisor builds it; tests compare with it).
     public init(feed: String, state: State, reason: String? = nil, ticksAppended: UInt64 = 0, lastTickTime: Timestamp? = nil,
                 lastAppendedAt: Timestamp? = nil, consecutiveFailures: Int = 0, nextRetry: Timestamp? = nil) {
         self.feed = feed

@@ -23,6 +23,7 @@ public final class FeedSupervisor: Sendable {
         /// The longest wait, however many failures.
         public var maximum: Duration
 
+        /// A backoff from `initial`, doubling up to `maximum` (at least `initial`).
         public init(initial: Duration = .seconds(1), maximum: Duration = .seconds(60)) {
             self.initial = initial
             self.maximum = max(initial, maximum)
@@ -36,6 +37,7 @@ public final class FeedSupervisor: Sendable {
         }
     }
 
+    /// The feed this supervisor runs.
     public let feed: any Feed
     let clock: any FeedClock
     private let sink: @Sendable ([Record]) throws -> Void

@@ -13,6 +13,7 @@ import EventLog
 /// owner, later ones wait until it completes (and get its answer) or gives up (and the next
 /// one becomes the owner). Safe to use from any thread.
 public final class IdempotencyIndex: Sendable {
+    /// How long a key is remembered: 24 hours from its first request.
     public static let defaultRetention: Duration = .seconds(24 * 3600)
 
     /// What a key was answered with: its marker and where the marker sits in the log.
@@ -22,6 +23,7 @@ public final class IdempotencyIndex: Sendable {
         public var time: Timestamp
         public var marker: TicksIngested
 
+        /// An entry for the marker at `markerOffset`.
         public init(markerOffset: UInt64, time: Timestamp, marker: TicksIngested) {
             self.markerOffset = markerOffset
             self.time = time

@@ -17,6 +17,7 @@ public struct IngestResult: Hashable, Sendable {
     /// an `Idempotent-Replayed: true` header; the body is the same either way.
     public var isReplay: Bool
 
+    /// An answer as given.
     public init(firstOffset: UInt64?, lastOffset: UInt64?, accepted: Int, isDurable: Bool,
                 rejected: [TicksIngested.Rejection], isReplay: Bool) {
         self.firstOffset = firstOffset

@@ -9,5 +9,6 @@ public protocol InstrumentLookup {
 extension CatalogSnapshot: InstrumentLookup {}
 
 extension Dictionary: InstrumentLookup where Key == UInt32, Value == InstrumentRecord {
+    /// The record stored under `token`.
     public func instrument(token: UInt32) -> InstrumentRecord? { self[token] }
 }

@@ -13,8 +13,10 @@ public struct PriceGrid: Hashable, Sendable {
     /// The tick size in minor units, at least 1.
     public var tick: Int64
 
+    /// Paise: rupee prices never have fewer decimals.
     public static let minimumDecimals: UInt8 = 2
 
+    /// A grid as given, clamped to `Tick.maxDecimals` and a tick of at least 1.
     public init(decimals: UInt8, tick: Int64) {
         self.decimals = min(decimals, Tick.maxDecimals)
         self.tick = max(1, tick)

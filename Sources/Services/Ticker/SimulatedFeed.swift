@@ -80,6 +80,7 @@ public final class SimulatedFeed: Feed {
         }
     }
 
+    /// Appends the ticks the rate owes every `batchInterval` until a stop is requested.
     public func run(_ context: FeedContext) throws {
         try prepareGenerator()
         let (seconds, attoseconds) = batchInterval.components

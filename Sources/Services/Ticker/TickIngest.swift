@@ -21,7 +21,9 @@ import EventLog
 /// not valid JSON rejects that item only. Items are numbered from 0 in request order (blank
 /// NDJSON lines are not items). Pure: no clock, no I/O. A value type; use from any thread.
 public struct TickIngest {
+    /// The largest body accepted (4 MiB); a gateway may refuse smaller ones first (its own limit is 1 MiB by default).
     public static let maxBodyBytes = 4 << 20
+    /// The most items one body may hold.
     public static let maxItems = 10_000
     /// How far ahead of the arrival time an item's time may be.
     public static let maxFutureSkew: Duration = .seconds(300)

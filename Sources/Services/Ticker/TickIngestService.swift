@@ -41,8 +41,12 @@ public final class TickIngestService: Sendable {
     }
 
     /// Ingests one request body. Throws only when the request is refused as a whole.
-    public func ingest(body: [UInt8], idempotencyKey: String? = nil) throws(TickIngestError) -> IngestResult {
+    /// - Parameter durabilityTimeout: the longest to wait for durability (default: the service's);
+    ///   the answer says `durable: false` if it passes first.
+    public func ingest(body: [UInt8], idempotencyKey: String? = nil,
+                       durabilityTimeout: Duration? = nil) throws(TickIngestError) -> IngestResult {
         let now = clock()
+        let timeout = durabilityTimeout ?? self.durabilityTimeout
         guard let key = idempotencyKey else {
             let outcome = try TickIngest(instruments: instruments(), receivedAt: now).parse(body)
             guard !outcome.records.isEmpty else {
@@ -50,14 +54,14 @@ public final class TickIngestService: Sendable {
             }
             let range = try append(outcome.records)
             return IngestResult(firstOffset: range.lowerBound, lastOffset: range.upperBound, accepted: outcome.records.count,
-                                isDurable: waitForDurability(of: range.upperBound), rejected: outcome.rejected, isReplay: false)
+                                isDurable: waitForDurability(of: range.upperBound, timeout: timeout), rejected: outcome.rejected, isReplay: false)
         }
         try Self.check(key)
         var hash = FNV1a64()
         hash.combine(body)
         switch index.claim(key, bodyHash: hash.value, now: now) {
         case .answered(let entry):
-            return result(of: entry, isReplay: true)
+            return result(of: entry, isReplay: true, timeout: timeout)
         case .conflict:
             throw .idempotencyKeyReused(key: key)
         case .owner:
@@ -69,7 +73,7 @@ public final class TickIngestService: Sendable {
             let range = try append([Record(time: now, event: .ticksIngested(marker))] + outcome.records)
             let entry = IdempotencyIndex.Entry(markerOffset: range.lowerBound, time: now, marker: marker)
             index.complete(key, with: entry)
-            return result(of: entry, isReplay: false)
+            return result(of: entry, isReplay: false, timeout: timeout)
         } catch {
             index.abandon(key)
             throw error
@@ -77,11 +81,11 @@ public final class TickIngestService: Sendable {
     }
 
     /// The answer an entry stands for, with durability as of now (waiting for it if need be).
-    private func result(of entry: IdempotencyIndex.Entry, isReplay: Bool) -> IngestResult {
+    private func result(of entry: IdempotencyIndex.Entry, isReplay: Bool, timeout: Duration) -> IngestResult {
         let ticks = entry.marker.tickOffsets(after: entry.markerOffset)
         let last = ticks?.upperBound ?? entry.markerOffset
         return IngestResult(firstOffset: ticks?.lowerBound, lastOffset: ticks?.upperBound, accepted: Int(entry.marker.tickCount),
-                            isDurable: waitForDurability(of: last), rejected: entry.marker.rejected, isReplay: isReplay)
+                            isDurable: waitForDurability(of: last, timeout: timeout), rejected: entry.marker.rejected, isReplay: isReplay)
     }
 
     private func append(_ records: [Record]) throws(TickIngestError) -> ClosedRange<UInt64> {
@@ -93,8 +97,8 @@ public final class TickIngestService: Sendable {
     }
 
     /// Waits (up to the timeout) until `offset` is durable under the log's policy.
-    private func waitForDurability(of offset: UInt64) -> Bool {
-        log.durableEnd > offset || log.waitForDurableEnd(beyond: offset, timeout: durabilityTimeout) > offset
+    private func waitForDurability(of offset: UInt64, timeout: Duration) -> Bool {
+        log.durableEnd > offset || log.waitForDurableEnd(beyond: offset, timeout: timeout) > offset
     }
 
     /// Keys are 1 to `maxKeyLength` printable ASCII characters (RFC 9110 field values, minus spaces).

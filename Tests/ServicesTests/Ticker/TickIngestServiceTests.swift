@@ -182,6 +182,15 @@ import Testing
         #expect(service.log.durableEnd >= 3)
     }
 
+    @Test func anAnswerThatCannotWaitForTheSyncSaysItIsNotDurableYet() throws {
+        let service = try openService(LogOptions(durability: .interval(milliseconds: 60_000)))
+        let result = try service.ingest(body: Self.body, idempotencyKey: "slow", durabilityTimeout: .zero)
+        #expect(!result.isDurable)
+        #expect(result.firstOffset == 1)
+        try service.log.close()  // syncs
+        #expect(try service.ingest(body: Self.body, idempotencyKey: "slow").isDurable)
+    }
+
     @Test func aClosedLogIsUnavailableAndTheKeyStaysFreeForTheRetry() throws {
         let service = try openService()
         try service.log.close()
