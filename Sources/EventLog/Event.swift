@@ -22,6 +22,8 @@ public enum Event: Hashable, Sendable {
     indirect case apiKeyIssued(APIKeyIssued)
     case apiKeyRevoked(APIKeyRevoked)
     indirect case signalPublished(SignalPublished)
+    /// Ticks ingested under an idempotency key; the ticks follow it in the same batch.
+    indirect case ticksIngested(TicksIngested)
     /// A record whose (type, version) this build does not know; kept verbatim so that
     /// older binaries can read, dump and skip newer logs.
     indirect case unknown(type: UInt8, version: UInt8, payload: [UInt8])
@@ -44,6 +46,7 @@ public enum Event: Hashable, Sendable {
         case .apiKeyIssued: .apiKeyIssued
         case .apiKeyRevoked: .apiKeyRevoked
         case .signalPublished: .signalPublished
+        case .ticksIngested: .ticksIngested
         case .unknown(let type, _, _): EventType(rawValue: type)
         }
     }
@@ -70,14 +73,18 @@ public struct EventType: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
     public static let apiKeyIssued = EventType(rawValue: 14)
     public static let apiKeyRevoked = EventType(rawValue: 15)
     public static let signalPublished = EventType(rawValue: 16)
+    public static let ticksIngested = EventType(rawValue: 17)
 
-    public static let allCases: [EventType] = (1...16).map { EventType(rawValue: $0) }
+    /// The codes this build knows; any other is kept as `Event.unknown`.
+    public static let knownCodes: ClosedRange<UInt8> = 1...17
+    public static let allCases: [EventType] = knownCodes.map { EventType(rawValue: $0) }
 
     private static let names = [
         "", "instrument_listed", "instrument_updated", "instrument_delisted", "tick",
         "session_opened", "subscribed", "unsubscribed", "session_closed",
         "alert_created", "alert_updated", "alert_deleted", "alert_triggered",
         "user_created", "api_key_issued", "api_key_revoked", "signal_published",
+        "ticks_ingested",
     ]
 
     /// The snake_case name (`tick`, `alert_triggered`); `type_<n>` for codes this build does not know.
@@ -241,6 +248,45 @@ public struct SignalPublished: Hashable, Sendable {
         self.value = value
         self.label = label
         self.confidence = confidence
+    }
+}
+
+/// A tick ingest request carrying an idempotency key was answered.
+///
+/// Appended in the same batch as the ticks it accepted, directly before them, so one atomic
+/// append holds both and a crash keeps both or neither: the ticks are the `tickCount` offsets
+/// right after this record's own (`tickOffsets(after:)`). Rebuilding the set of keys seen is a
+/// scan for these records alone; the answer to a retried request is rebuilt from one of them.
+public struct TicksIngested: Hashable, Sendable {
+    /// One item the request rejected: its 0-based position in the request, and why.
+    public struct Rejection: Hashable, Sendable {
+        public var index: UInt32
+        public var message: String
+        public init(index: UInt32, message: String) {
+            self.index = index
+            self.message = message
+        }
+    }
+
+    /// The client's `Idempotency-Key`.
+    public var key: String
+    /// How many ticks follow this record in its batch.
+    public var tickCount: UInt32
+    /// A hash of the request body, so that reusing a key for another body can be refused.
+    public var bodyHash: UInt64
+    /// The items the request rejected, in request order.
+    public var rejected: [Rejection]
+
+    public init(key: String, tickCount: UInt32, bodyHash: UInt64, rejected: [Rejection]) {
+        self.key = key
+        self.tickCount = tickCount
+        self.bodyHash = bodyHash
+        self.rejected = rejected
+    }
+
+    /// The offsets of the ticks, given this record's offset; nil when the request accepted none.
+    public func tickOffsets(after offset: UInt64) -> ClosedRange<UInt64>? {
+        tickCount == 0 ? nil : (offset + 1)...(offset + UInt64(tickCount))
     }
 }
 

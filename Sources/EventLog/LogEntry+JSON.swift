@@ -83,6 +83,18 @@ extension Event {
             j.key("value"); j.value(s.value)
             if let l = s.label { j.key("label"); j.value(l) }
             if let c = s.confidence { j.key("confidence"); j.value(c) }
+        case .ticksIngested(let t):
+            // The body hash stays out: it only matters to the idempotency check.
+            j.key("key"); j.value(t.key)
+            j.key("ticks"); j.value(t.tickCount)
+            j.key("rejected"); j.beginArray()
+            for rejection in t.rejected {
+                j.beginObject()
+                j.key("index"); j.value(rejection.index)
+                j.key("error"); j.value(rejection.message)
+                j.endObject()
+            }
+            j.endArray()
         case .unknown(let type, let version, let payload):
             j.key("type_code"); j.value(type)
             j.key("version"); j.value(version)

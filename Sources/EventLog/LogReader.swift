@@ -105,6 +105,26 @@ public final class LogReader: LogSource, @unchecked Sendable {
         }
     }
 
+    /// Calls `visit` for each entry of `type` whose time is at or after `time`, from `offset` on, in
+    /// log order, until the visible end or `visit` returning false.
+    ///
+    /// Made for rare events in a log of ticks (the idempotency markers of the last day): index
+    /// entries and batches whose events are all older than `time` are passed over unread, and
+    /// records of other types inside the rest are skipped without being built.
+    public func scan(only type: EventType, since time: Timestamp, from offset: UInt64 = 0,
+                     _ visit: (LogEntry) throws -> Bool) throws {
+        try walkBatches(from: offset, limit: .max, since: time) { segment, header, position, next, stop in
+            var keepGoing = true
+            let finished = try segment.reader.decode(header, at: position, from: next, only: type) { entry in
+                guard entry.offset < stop else { return false }
+                guard entry.time >= time else { return true }
+                keepGoing = try visit(entry)
+                return keepGoing
+            }
+            return (keepGoing ? min(header.endOffset, stop) : next, finished || keepGoing)
+        }
+    }
+
     /// Calls `visit` with each tick from `offset` on (other events are skipped unbuilt): the
     /// replay hot path for quotes, candles and backtests.
     public func scanTicks(from offset: UInt64, limit: Int = .max, _ visit: (UInt64, Timestamp, Tick) throws -> Bool) throws {
@@ -119,8 +139,9 @@ public final class LogReader: LogSource, @unchecked Sendable {
     }
 
     /// Loads each batch holding offsets in `offset..<offset+limit` (up to the visible end) and hands
-    /// it to `body`, which decodes it and returns the next offset and whether to go on.
-    private func walkBatches(from offset: UInt64, limit: Int,
+    /// it to `body`, which decodes it and returns the next offset and whether to go on. With
+    /// `since`, batches (and whole index entries) whose newest event is older are skipped unread.
+    private func walkBatches(from offset: UInt64, limit: Int, since: Timestamp? = nil,
                              _ body: (Segment, BatchHeader, Int64, UInt64, UInt64) throws -> (next: UInt64, goOn: Bool)) throws {
         let end = try endOffset()
         guard offset < end, limit > 0 else { return }
@@ -135,10 +156,17 @@ public final class LogReader: LogSource, @unchecked Sendable {
                 let segment = s.segments[i]
                 var position = segment.index.entry(containing: next)?.position ?? 0
                 while position < segment.index.coveredLength && next < stop {
+                    if let since, let span = segment.index.span(startingAt: position), span.maxTime < since {
+                        position = span.endPosition
+                        next = max(next, span.endOffset)
+                        continue
+                    }
                     guard case .batch(let header) = try segment.reader.slot(at: position, fileSize: segment.index.coveredLength) else {
                         throw segment.reader.corrupt(nil, at: position, "batch header is unreadable")
                     }
-                    if header.endOffset > next {
+                    if let since, header.maxTime < since {
+                        next = max(next, header.endOffset)
+                    } else if header.endOffset > next {
                         if let problem = try segment.reader.load(header, at: position) {
                             throw segment.reader.corrupt(header, at: position, problem)
                         }

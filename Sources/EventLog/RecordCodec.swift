@@ -71,24 +71,41 @@ public enum RecordCodec {
 
     /// Reads one record starting at the reader's position.
     public static func decode(from reader: inout ByteReader, previousTime: inout Timestamp) throws(ByteReader.Error) -> Record {
-            let length = try reader.readVarint()
-            guard length >= 3, length <= UInt64(reader.remaining) else {
-                throw ByteReader.Error(position: reader.position, reason: "record length \(length) is invalid (\(reader.remaining) bytes left)")
-            }
-            var body = try reader.split(count: Int(length))
-            let end = body.end
-            let type = try body.readByte()
-            let version = try body.readByte()
-            let time = try readTime(from: &body, previous: previousTime)
-            previousTime = time
-            let event = try decodePayload(type: type, version: version, from: &body, end: end)
-            return Record(time: time, event: event)
+        let head = try readHead(from: &reader, previousTime: &previousTime)
+        var body = head.payload
+        let event = try decodePayload(type: head.type, version: head.version, from: &body, end: body.end)
+        return Record(time: head.time, event: event)
+    }
+
+    /// Reads one record if it is of type `wanted` (any version); any other record is skipped
+    /// without its payload being read, so a scan for rare events costs little more than a walk.
+    public static func decode(from reader: inout ByteReader, previousTime: inout Timestamp,
+                              ifType wanted: EventType) throws(ByteReader.Error) -> Record? {
+        let head = try readHead(from: &reader, previousTime: &previousTime)
+        guard head.type == wanted.rawValue else { return nil }
+        var body = head.payload
+        let event = try decodePayload(type: head.type, version: head.version, from: &body, end: body.end)
+        return Record(time: head.time, event: event)
     }
 
     /// Reads one record if it is a v1 tick (nil for any other record, which is skipped).
     /// The replay hot path: no `Event` is built, so nothing is retained or released.
     @inline(__always)
     public static func decodeTick(from reader: inout ByteReader, previousTime: inout Timestamp) throws(ByteReader.Error) -> (Timestamp, Tick)? {
+        let head = try readHead(from: &reader, previousTime: &previousTime)
+        guard head.type == EventType.tick.rawValue, head.version == currentVersion else { return nil }
+        var body = head.payload
+        let tick = try decodeTickPayload(from: &body)
+        guard body.isAtEnd else { throw ByteReader.Error(position: body.position, reason: "unexpected bytes after a tick payload") }
+        return (head.time, tick)
+    }
+
+    /// Reads a record's length, type, version and time, moves `reader` past the whole record and
+    /// returns a reader over its payload. Every record's time is read, skipped or not: it is the
+    /// delta base of the next.
+    @inline(__always)
+    private static func readHead(from reader: inout ByteReader, previousTime: inout Timestamp)
+        throws(ByteReader.Error) -> (payload: ByteReader, type: UInt8, version: UInt8, time: Timestamp) {
         let length = try reader.readVarint()
         guard length >= 3, length <= UInt64(reader.remaining) else {
             throw ByteReader.Error(position: reader.position, reason: "record length \(length) is invalid (\(reader.remaining) bytes left)")
@@ -98,10 +115,7 @@ public enum RecordCodec {
         let version = try body.readByte()
         let time = try readTime(from: &body, previous: previousTime)
         previousTime = time
-        guard type == EventType.tick.rawValue, version == currentVersion else { return nil }
-        let tick = try decodeTickPayload(from: &body)
-        guard body.isAtEnd else { throw ByteReader.Error(position: body.position, reason: "unexpected bytes after a tick payload") }
-        return (time, tick)
+        return (body, type, version, time)
     }
 
     @inline(__always)
@@ -223,13 +237,22 @@ public enum RecordCodec {
             w.writeDouble(s.value)
             writeOptional(s.label, into: &w)
             writeOptional(s.confidence, into: &w)
+        case .ticksIngested(let t):
+            w.writeString(t.key)
+            w.writeVarint(UInt64(t.tickCount))
+            w.writeLittleEndian(t.bodyHash)
+            w.writeVarint(UInt64(t.rejected.count))
+            for rejection in t.rejected {
+                w.writeVarint(UInt64(rejection.index))
+                w.writeString(rejection.message)
+            }
         case .unknown(_, _, let payload):
             w.write(payload)
         }
     }
 
     static func decodePayload(type: UInt8, version: UInt8, from r: inout ByteReader, end: Int) throws(ByteReader.Error) -> Event {
-        guard version == currentVersion, (1...16).contains(type) else {
+        guard version == currentVersion, EventType.knownCodes.contains(type) else {
             let payload = try r.readRaw(count: end - r.position)
             return .unknown(type: type, version: version, payload: payload)
         }
@@ -309,6 +332,19 @@ public enum RecordCodec {
             event = .signalPublished(SignalPublished(model: try r.readString(), token: try readUInt32(&r),
                                                      value: try r.readDouble(), label: try readOptional(&r),
                                                      confidence: try readOptional(&r)))
+        case 17:
+            let key = try r.readString()
+            let tickCount = try readUInt32(&r)
+            let bodyHash = try r.readLittleEndian(UInt64.self)
+            let count = try r.readVarint()
+            // Each rejection takes at least two bytes, which bounds the reservation.
+            guard count <= UInt64(r.remaining / 2) else { throw ByteReader.Error(position: r.position, reason: "rejection count \(count) too large") }
+            var rejected: [TicksIngested.Rejection] = []
+            rejected.reserveCapacity(Int(count))
+            for _ in 0..<count {
+                rejected.append(TicksIngested.Rejection(index: try readUInt32(&r), message: try r.readString()))
+            }
+            event = .ticksIngested(TicksIngested(key: key, tickCount: tickCount, bodyHash: bodyHash, rejected: rejected))
         default:
             throw ByteReader.Error(position: r.position, reason: "unknown event type \(type)")
         }

@@ -48,6 +48,19 @@ public struct SegmentIndex: Equatable, Sendable {
         return low == 0 ? nil : entries[low - 1]
     }
 
+    /// The batches of the entry that starts at `position`, if one does: their newest event time,
+    /// and where the next entry (or the covered part) starts, in bytes and offsets.
+    public func span(startingAt position: Int64) -> (maxTime: Timestamp, endPosition: Int64, endOffset: UInt64)? {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].position < position { low = mid + 1 } else { high = mid }
+        }
+        guard low < entries.count, entries[low].position == position else { return nil }
+        let next = low + 1 < entries.count ? entries[low + 1] : nil
+        return (entries[low].maxTime, next?.position ?? coveredLength, next?.baseOffset ?? endOffset)
+    }
+
     /// The first entry whose batches may hold a time at or after `time`.
     public func firstEntry(reaching time: Timestamp) -> Entry? {
         entries.first { $0.maxTime >= time }

@@ -56,17 +56,23 @@ final class SegmentReader {
         return frame.withUnsafeBytes { decoder.decompress(UnsafeRawBufferPointer(rebasing: $0[0..<frameLength]), rawLength: Int(h.rawLength), into: &raw) }
     }
 
-    /// Decodes the records of the batch last loaded, calling `visit` from `offset` on until it returns false.
-    /// Throws `LogError.corrupt` if the records do not match the header.
-    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, visit: (LogEntry) throws -> Bool) throws -> Bool {
+    /// Decodes the records of the batch last loaded, calling `visit` from `offset` on until it returns false;
+    /// with `type`, only records of that type are built and visited. Throws `LogError.corrupt` if the
+    /// records do not match the header.
+    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, only type: EventType? = nil,
+                visit: (LogEntry) throws -> Bool) throws -> Bool {
         try raw.withUnsafeBytes { buffer in
             var reader = ByteReader(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(h.rawLength)]))
             var previous = Timestamp.zero
             var current = h.baseOffset
             do {
                 while !reader.isAtEnd {
-                    let record = try RecordCodec.decode(from: &reader, previousTime: &previous)
-                    if current >= offset {
+                    let record = if let type {
+                        try RecordCodec.decode(from: &reader, previousTime: &previous, ifType: type)
+                    } else {
+                        try RecordCodec.decode(from: &reader, previousTime: &previous)
+                    }
+                    if let record, current >= offset {
                         guard try visit(LogEntry(offset: current, time: record.time, event: record.event)) else { return false }
                     }
                     current += 1

@@ -1,6 +1,6 @@
 import Glibc
 
-/// `tape-bench [log|catalog|http|stream|all] [--ticks N]`: benchmarks that compare Tape with a peer in the same run.
+/// `tape-bench [log|catalog|feed|http|stream|all] [--ticks N]`: benchmarks that compare Tape with a peer in the same run.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first { !$0.hasPrefix("--") } ?? "all"
 var ticks = 2_000_000
@@ -11,10 +11,11 @@ if let i = arguments.firstIndex(of: "--ticks"), i + 1 < arguments.count, let n =
 let suites: [String: () throws -> Void] = [
     "log": { try LogBenchmark(ticks: ticks).run() },
     "catalog": { try CatalogBench().run() },
+    "feed": { try FeedBench().run() },
     "http": { try HTTPBench().run() },
     "stream": { try StreamBench().run() },
 ]
-let order = ["log", "catalog", "http", "stream"]
+let order = ["log", "catalog", "feed", "http", "stream"]
 guard suite == "all" || suites[suite] != nil else {
     print("usage: tape-bench [\(order.joined(separator: "|"))|all] [--ticks N]")
     exit(64)

@@ -15,8 +15,11 @@ usage: tape <command> [options]
                                                 write the demo instrument master (Kite CSV)
   import instruments FILE.csv --data DIR [--exchange NSE,NFO]
                                                 append what changed against the catalog
+  import ticks  FILE.csv|FILE.ndjson --data DIR [--skip-bad] [--batch N]
+                                                append ticks (CSV header token,price,volume,time[,oi,bid,ask]
+                                                or NDJSON); bad lines reported, exit 1 unless --skip-bad
   rebuild       --data DIR [--projection NAME]  rebuild projections from offset 0; print hashes
-  bench [log|catalog|all] [--ticks N]           run benchmarks (the tape-bench executable)
+  bench [log|catalog|feed|all] [--ticks N]      run benchmarks (the tape-bench executable)
 
 DIR defaults to $TAPE_DATA, else ./data; the log lives in DIR/log.
 """
@@ -41,6 +44,7 @@ func run(_ argv: [String]) -> Int32 {
         case "log": return try LogCommands.stats(&args)
         case "bench": return BenchCommand.run(rest)
         case "fixtures": return try CatalogCommands.fixtures(&args)
+        case "import" where args.positionals.first == "ticks": return try TickCommands.importTicks(&args)
         case "import": return try CatalogCommands.importInstruments(&args)
         case "rebuild": return try CatalogCommands.rebuild(&args)
         case "debug-catch-up": return try DebugCommands.catchUp(&args)
@@ -55,6 +59,9 @@ func run(_ argv: [String]) -> Int32 {
         printError("tape: \(error)\n\n\(usage)")
         return 64
     } catch let error as InstrumentCSVError {
+        printError("tape: \(error)")
+        return 65
+    } catch let error as TickFileError {
         printError("tape: \(error)")
         return 65
     } catch let error as LogError {

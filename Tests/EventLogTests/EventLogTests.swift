@@ -71,6 +71,38 @@ import Testing
         #expect(try reader.offset(atOrAfter: Timestamp(rawValue: .max)) == 5_000)
     }
 
+    @Test func aScanForOneTypeSinceATimeFindsExactlyWhatAFullScanFilters() throws {
+        let dir = TemporaryDirectory()
+        let log = try EventLog(directory: dir.log, options: LogOptions(segmentSize: 4096, durability: .never))
+        var rng = SplitMix64(seed: 9)
+        var next: UInt64 = 0
+        for batch in 0..<400 {
+            var records = tickRecords(next..<(next + 1 + rng.next() % 40))
+            if batch % 7 == 0 {
+                // Markers carry the time they were appended, while their ticks may be far older.
+                let time = Timestamp(nanoseconds: tickRecord(next).time.rawValue + Int64(rng.next() % 3) * 50_000_000)
+                let marker = TicksIngested(key: "k\(batch)", tickCount: UInt32(records.count), bodyHash: rng.next(),
+                                           rejected: [.init(index: 3, message: "price is missing")])
+                records.insert(Record(time: time, event: .ticksIngested(marker)), at: 0)
+            }
+            next += UInt64(try log.append(records).count)
+        }
+        let everything = try log.makeReader().read(from: 0, limit: .max)
+        let markers = everything.filter { $0.event.type == .ticksIngested }
+        #expect(markers.count == 58)
+        for cutoff in [Timestamp.zero, markers[20].time, markers[57].time, Timestamp(rawValue: .max)] {
+            let expected = markers.filter { $0.time >= cutoff }
+            for reader in [try log.makeReader(), try LogReader(directory: dir.log)] {
+                var found: [LogEntry] = []
+                try reader.scan(only: .ticksIngested, since: cutoff) { found.append($0); return true }
+                #expect(found == expected)
+            }
+        }
+        var first: [LogEntry] = []
+        try log.makeReader().scan(only: .ticksIngested, since: .zero, from: markers[3].offset + 1) { first.append($0); return false }
+        #expect(first == [markers[4]])
+    }
+
     @Test func concurrentAppendersShareGroupCommitsAndGetDistinctOffsets() async throws {
         let dir = TemporaryDirectory()
         let log = try EventLog(directory: dir.log)

@@ -59,6 +59,9 @@ struct EventGenerator {
         case .signalPublished:
             return .signalPublished(SignalPublished(model: string(), token: uint32(), value: double(),
                                                     label: maybe { $0.string() }, confidence: maybe { $0.double() }))
+        case .ticksIngested:
+            return .ticksIngested(TicksIngested(key: string(), tickCount: uint32(), bodyHash: uint64(),
+                                                rejected: (0..<rng.next() % 4).map { _ in .init(index: uint32(), message: string()) }))
         default: return .unknown(type: type.rawValue, version: 1, payload: [1, 2, 3])
         }
     }
@@ -99,7 +102,7 @@ func decodeFrame(_ bytes: [UInt8]) throws -> [Record] {
         for _ in 0..<5_000 {
             let steps: [Int64] = [0, 1, 999, 1_000, 1_000_000, -1_000_000_000, 7_000_000_000, -3]
             time &+= steps[Int(generator.rng.next() % UInt64(steps.count))]
-            let type = EventType.allCases[Int(generator.rng.next() % 16)]
+            let type = EventType.allCases[Int(generator.rng.next() % UInt64(EventType.allCases.count))]
             records.append(Record(time: Timestamp(rawValue: time), event: generator.event(type)))
         }
         #expect(try decodeFrame(encodeFrame(records)) == records)
@@ -118,6 +121,17 @@ func decodeFrame(_ bytes: [UInt8]) throws -> [Record] {
         }
         // The first record carries its absolute time (9 more bytes); the rest carry deltas.
         #expect(encodeFrame(records).count - encodeFrame(Array(records.prefix(1))).count <= 12 * 999)
+    }
+
+    @Test func anIngestMarkerDumpsItsKeyTickCountAndRejectionsButNotItsHash() {
+        let marker = TicksIngested(key: "req-1", tickCount: 2, bodyHash: 0xDEAD_BEEF,
+                                   rejected: [.init(index: 1, message: "token 9 is not in the catalog")])
+        let entry = LogEntry(offset: 41, time: Timestamp(seconds: 1_764_300_000.5), event: .ticksIngested(marker))
+        #expect(entry.jsonLine == #"{"offset":41,"type":"ticks_ingested","time":1764300000.5,"key":"req-1","ticks":2,"#
+            + #""rejected":[{"index":1,"error":"token 9 is not in the catalog"}]}"#)
+        #expect(marker.tickOffsets(after: 41) == 42...43)
+        #expect(TicksIngested(key: "k", tickCount: 0, bodyHash: 0, rejected: []).tickOffsets(after: 41) == nil)
+        #expect(EventType(name: "ticks_ingested") == .ticksIngested)
     }
 
     @Test func garbageNeverCrashesTheDecoder() {

@@ -2,12 +2,22 @@ import EventLog
 
 extension InstrumentFixture.Output {
     /// The `count` "most liquid" active tokens, most liquid first, for a simulated feed.
+    /// Derived from `active` alone, so it is as deterministic as the fixture.
+    public func liquid(count: Int = 2_000) -> [UInt32] {
+        InstrumentLiquidity.rank(active, count: count)
+    }
+}
+
+/// Which instruments trade most, guessed from the instrument master alone (no volumes), for
+/// the simulated feed and the benchmarks. Stateless; call from any thread.
+public enum InstrumentLiquidity {
+    /// The `count` "most liquid" tokens of `active` (instruments that trade today), most liquid first.
     ///
     /// In order: every index; each underlying's near-month future; the NSE equities of the
     /// F&O stocks; then NIFTY and BANKNIFTY options of their three nearest expiries, nearest
-    /// the money first; then everything else by token. Derived from `active` alone, so it
-    /// is as deterministic as the fixture.
-    public func liquid(count: Int = 2_000) -> [UInt32] {
+    /// the money first; then everything else by token. Ties keep the order of `active`, so the
+    /// same list always ranks the same.
+    public static func rank(_ active: [Instrument], count: Int) -> [UInt32] {
         var ranked: [UInt32] = []
         var taken: Set<UInt32> = []
         func take(_ tokens: some Sequence<UInt32>) {
@@ -34,14 +44,14 @@ extension InstrumentFixture.Output {
         take(active.filter { $0.exchange == "NSE" && $0.segment == "NSE" && fnoStocks.contains($0.tradingSymbol) }
             .map(\.token))
 
-        take(nearTheMoneyOptions(of: ["NIFTY", "BANKNIFTY"], expiries: 3))
+        take(nearTheMoneyOptions(of: ["NIFTY", "BANKNIFTY"], expiries: 3, in: active))
         take(active.map(\.token).sorted())
         return ranked
     }
 
     /// Options of the underlyings' nearest expiries, ranked by steps from the middle strike
     /// of their chain (chains are centred on the money), then expiry, underlying, CE before PE.
-    private func nearTheMoneyOptions(of underlyings: Set<String>, expiries: Int) -> [UInt32] {
+    private static func nearTheMoneyOptions(of underlyings: Set<String>, expiries: Int, in active: [Instrument]) -> [UInt32] {
         struct Chain: Hashable {
             var name: String
             var expiry: CalendarDay
