@@ -40,6 +40,8 @@ enum ServeCommand {
         settings.allowsPublicReads = configuration.allowsPublicReads || !configuration.isAuthEnabled
         settings.adminKey = configuration.adminKey
         settings.isAuthEnabled = configuration.isAuthEnabled
+        let feedConfiguration = configuration
+        settings.makeFeed = { log, catalog in FeedSupervisor.make(for: feedConfiguration, log: log, catalog: catalog) }
 
         let server = try TapeServer(settings: settings)
         if !server.log.recovery.isClean, let detail = server.log.recovery.detail {

@@ -24,6 +24,8 @@ public final class TapeServer: Sendable {
         public var isAuthEnabled = true
         /// The most bytes queued for one connection (WebSocket sends); a session past it is congested.
         public var outboundQueueBytes = 4 << 20
+        /// Makes the tick feed once the log and catalog exist (`FeedSupervisor.make(for:…)`); nil: no feed.
+        public var makeFeed: (@Sendable (EventLog, InstrumentCatalog) -> FeedSupervisor?)?
         /// Session limits and timings of the streaming hub.
         public var streaming = StreamHub.Settings()
         public init() {}
@@ -39,6 +41,12 @@ public final class TapeServer: Sendable {
     /// Pushes ticks to `/ws/v2` and `/ws/kite` sessions; started by `start()`.
     public let hub: StreamHub
     let journal: SessionJournal
+    /// The tick feed, if one is configured; supervised (degraded health, backoff), started by `start()`.
+    public let feed: FeedSupervisor?
+    /// `POST /ticks`: validation, idempotency keys, appends.
+    let ingest: TickIngestService
+    /// Runs `POST /ticks` (parsing, append, fsync wait) off the event loops.
+    let ingestQueue = DispatchQueue(label: "tape.ingest", attributes: .concurrent)
     public let metrics = Metrics()
     /// Serializes commands that append (and hands out ids); never an event loop.
     let commands = DispatchQueue(label: "tape.commands")
@@ -79,6 +87,8 @@ public final class TapeServer: Sendable {
         candles = CandlesProjection()
         candlesRunner = try runner(candles)
         journal = SessionJournal(log: log)
+        feed = settings.makeFeed?(log, catalog)
+        ingest = try TickIngestService(log: log, catalog: catalog)
         // Offsets and ids are set again in `start()`, once the projections have caught up.
         hub = StreamHub(reader: try log.makeReader(), startOffset: log.durableEnd, firstSessionID: 1, journal: journal,
                         settings: settings.streaming)
@@ -100,6 +110,7 @@ public final class TapeServer: Sendable {
         registerUserRoutes(on: &router)
         registerInstrumentCommands(on: &router)
         registerStreaming(on: &router)
+        registerTickIngest(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         let marketData = MarketDataAPI(quotes: quotes, candles: candles, catalog: catalog)
         let udf = UDFAPI(catalog: catalog, candles: candles, quotes: quotes,
@@ -142,6 +153,7 @@ public final class TapeServer: Sendable {
         hub.resume(at: bookEnd, book: book, firstSessionID: sessions.snapshot.maxSessionID + 1)
         for runner in runners { runner.start() }
         hub.start()
+        feed?.start()
         try http.start()
     }
 
@@ -182,6 +194,7 @@ public final class TapeServer: Sendable {
     /// Stops accepting, finishes in-flight requests within the grace period, stops the
     /// runners and closes the log (a final fdatasync).
     public func stop(gracePeriod: Duration = .seconds(10)) {
+        feed?.stop()
         http.stop(gracePeriod: gracePeriod)
         hub.stop()
         journal.flush()
@@ -210,6 +223,10 @@ public final class TapeServer: Sendable {
             if status == "ok", case .catchingUp = projection.state { status = "degraded" }
         }
         if logFailure != nil { status = "down" }
+        let feedHealth = feed?.health
+        if status == "ok", feedHealth?.state == .degraded { status = "degraded" }
+        let streamFailure = hub.failure
+        if status == "ok", streamFailure != nil { status = "degraded" }
 
         var j = JSONText()
         j.beginObject()
@@ -234,6 +251,15 @@ public final class TapeServer: Sendable {
             if case .failed(let failure) = h.state { j.key("error"); j.value(String(describing: failure)) }
             j.endObject()
         }
+        j.endObject()
+        j.key("feeds"); j.beginObject()
+        if let feedHealth { j.key(dynamic: feedHealth.feed); feedHealth.writeJSON(to: &j) }
+        j.endObject()
+        j.key("streaming"); j.beginObject()
+        j.key("status"); j.value(streamFailure == nil ? "ok" : "degraded")
+        j.key("sessions"); j.value(hub.sessionCount)
+        j.key("delivered_end"); j.value(hub.deliveredEnd)
+        if let streamFailure { j.key("error"); j.value(streamFailure) }
         j.endObject()
         j.endObject()
         j.key("uptime_seconds"); j.value(Double(Timestamp.now().rawValue - started.rawValue) / 1e9)

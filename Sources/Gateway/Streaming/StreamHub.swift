@@ -211,6 +211,9 @@ public final class StreamHub: Sendable {
         state.withLock { $0.sessions[sessionID]?.modes }
     }
 
+    /// Open sessions.
+    public var sessionCount: Int { state.withLock { $0.sessions.count } }
+
     /// Counters since start.
     public var totals: Totals { state.withLock { $0.totals } }
 
