@@ -41,11 +41,13 @@ final class StreamingFixture {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Appends one tick per token (price 100 + i, volume i) and returns the offsets, in order.
+    /// Appends one tick per token (price 100.00 + 0.05·i, volume i + 1), each `step` after the
+    /// previous (1 ms unless said), and returns the offsets, in order.
     @discardableResult
-    func appendTicks(_ tokens: [UInt32]) throws -> [UInt64] {
+    func appendTicks(_ tokens: [UInt32], step: Duration = .milliseconds(1)) throws -> [UInt64] {
+        let stepNanos = step.components.seconds * 1_000_000_000 + step.components.attoseconds / 1_000_000_000
         let records = tokens.enumerated().map { i, token in
-            time = Timestamp(rawValue: time.rawValue + 1_000_000)
+            time = Timestamp(rawValue: time.rawValue + stepNanos)
             return Record(time: time, event: .tick(Tick(token: token, price: Int64(10_000 + i * 5), decimals: 2, volume: UInt64(i + 1))))
         }
         let range = try server.log.append(records)
