@@ -19,6 +19,12 @@ public final class StreamHub: Sendable {
         public var maxTokensPerSession = 3000
         /// How long a session's queue may stay full before the session is closed with 1008.
         public var patience: Duration = .seconds(2)
+        /// How long a tick may wait to be batched with later ones before its session is sent a
+        /// message: each session gets at most one message per interval (plus one whenever
+        /// `maxBatchBytes` fill up), which bounds syscalls and wake-ups at any tick rate.
+        public var flushInterval: Duration = .milliseconds(10)
+        /// A session with this many bytes waiting is sent at once.
+        public var maxBatchBytes = 256 << 10
         /// How often congested sessions are retried and idle Kite sessions get a heartbeat.
         public var housekeepingInterval: Duration = .milliseconds(100)
         /// Heartbeat period of idle sessions whose protocol has one.
@@ -39,7 +45,10 @@ public final class StreamHub: Sendable {
 
     struct State: @unchecked Sendable {
         var sessions: [UInt64: StreamSession] = [:]
-        var subscribers: [UInt32: [StreamSession]] = [:]
+        /// Per token, who gets its ticks and in which fragment-cache slot (protocol × mode).
+        var subscribers: [UInt32: [Subscriber]] = [:]
+        /// Sessions with ticks waiting, each once.
+        var waiting: [StreamSession] = []
         /// The quotes fold, the same one the `quotes` projection runs: snapshots and quote fields.
         var book = QuoteBook()
         var nextSessionID: UInt64
@@ -47,6 +56,11 @@ public final class StreamHub: Sendable {
         var nextOffset: UInt64
         var totals = Totals()
         var failure: String?
+    }
+
+    struct Subscriber {
+        let session: StreamSession
+        var slot: Int
     }
 
     struct Control: Sendable {
@@ -152,8 +166,10 @@ public final class StreamHub: Sendable {
             for token in Self.unique(tokens) {
                 if session.modes[token] == nil {
                     guard session.modes.count < settings.maxTokensPerSession else { outcome.overLimit.append(token); continue }
-                    s.subscribers[token, default: []].append(session)
+                    s.subscribers[token, default: []].append(Subscriber(session: session, slot: Self.slot(session, mode)))
                     if let quote = s.book[token] { fresh.append(TickUpdate(quote: quote)) }
+                } else {
+                    Self.setSlot(of: session, for: token, mode: mode, in: &s)
                 }
                 session.modes[token] = mode
                 outcome.subscribed.append(token)
@@ -174,6 +190,7 @@ public final class StreamHub: Sendable {
             return Self.unique(tokens).filter { token in
                 guard session.modes[token] != nil else { return false }
                 session.modes[token] = mode
+                Self.setSlot(of: session, for: token, mode: mode, in: &s)
                 return true
             }
         }
@@ -234,7 +251,8 @@ public final class StreamHub: Sendable {
         while !control.withLock({ $0.isStopping }) {
             let next = state.withLock { $0.nextOffset }
             do {
-                let end = try reader.waitForEnd(beyond: next, timeout: settings.housekeepingInterval)
+                let hasWaiting = state.withLock { !$0.waiting.isEmpty }
+                let end = try reader.waitForEnd(beyond: next, timeout: hasWaiting ? settings.flushInterval : settings.housekeepingInterval)
                 if end > next {
                     let entries = try reader.read(from: next, limit: settings.readBatch)
                     deliver(entries, next: entries.last.map { $0.offset + 1 } ?? next)
@@ -245,6 +263,7 @@ public final class StreamHub: Sendable {
                 continue
             }
             let now = ContinuousClock.now
+            state.withLock { s in flushDue(now: now, in: &s) }
             if now - lastHousekeeping >= settings.housekeepingInterval {
                 lastHousekeeping = now
                 housekeeping(now: now)
@@ -253,43 +272,62 @@ public final class StreamHub: Sendable {
         control.update { $0.isFinished = true }
     }
 
-    /// Fans one batch of entries out and sends each touched session one message.
+    /// Fans one batch of entries out: each tick is encoded once per slot and queued on its
+    /// subscribers; sessions whose batch is due are sent one message.
     private func deliver(_ entries: [LogEntry], next: UInt64) {
         let now = ContinuousClock.now
         state.withLock { s in
-            var touched: [StreamSession] = []
-            var touchedIDs = Set<UInt64>()
             var cache = [[UInt8]?](repeating: nil, count: Self.encodingSlots * StreamMode.allCases.count)
             for entry in entries {
                 guard case .tick(let tick) = entry.event else { continue }
                 let quote = s.book.apply(tick, time: entry.time, offset: entry.offset)
-                let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick, quote: quote)
                 guard let subscribers = s.subscribers[tick.token] else { continue }
+                let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick, quote: quote)
                 for i in cache.indices { cache[i] = nil }
-                for session in subscribers {
-                    guard let mode = session.modes[tick.token] else { continue }
-                    let slot = session.encoding.slot * StreamMode.allCases.count + mode.index
+                for subscriber in subscribers {
                     let fragment: [UInt8]
-                    if let cached = cache[slot] {
+                    if let cached = cache[subscriber.slot] {
                         fragment = cached
                     } else {
-                        fragment = session.encoding.fragment(of: update, mode: mode)
-                        cache[slot] = fragment
+                        fragment = subscriber.session.encoding.fragment(of: update, mode: StreamMode.allCases[subscriber.slot % 3])
+                        cache[subscriber.slot] = fragment
+                    }
+                    let session = subscriber.session
+                    if session.pending.isEmpty, !session.isWaiting {
+                        session.isWaiting = true
+                        session.pendingSince = now
+                        s.waiting.append(session)
                     }
                     session.add(fragment, token: tick.token)
-                    if touchedIDs.insert(session.id).inserted { touched.append(session) }
                 }
             }
             s.nextOffset = next
-            flush(touched, now: now, in: &s)
+            flushDue(now: now, in: &s)
         }
+    }
+
+    /// Sends every waiting session whose oldest tick has waited `flushInterval`, or whose batch is full.
+    private func flushDue(now: ContinuousClock.Instant, in s: inout State) {
+        guard !s.waiting.isEmpty else { return }
+        var due: [StreamSession] = [], still: [StreamSession] = []
+        for session in s.waiting {
+            if now - session.pendingSince >= settings.flushInterval || session.pendingBytes >= settings.maxBatchBytes {
+                due.append(session)
+            } else {
+                still.append(session)
+            }
+        }
+        guard !due.isEmpty else { return }
+        s.waiting = still
+        flush(due, now: now, in: &s)
     }
 
     /// Retries congested sessions and sends heartbeats to idle sessions whose protocol has one.
     private func housekeeping(now: ContinuousClock.Instant) {
         state.withLock { s in
-            let waiting = s.sessions.values.filter { !$0.pending.isEmpty }
-            flush(waiting, now: now, in: &s)
+            // Congested sessions keep their conflated ticks without being in `waiting`: retry them.
+            let congested = s.sessions.values.filter { !$0.pending.isEmpty && !$0.isWaiting }
+            flush(congested, now: now, in: &s)
             for session in s.sessions.values where session.pending.isEmpty && now - session.lastSend >= settings.heartbeatInterval {
                 guard let heartbeat = session.encoding.heartbeat else { continue }
                 session.lastSend = now
@@ -304,7 +342,14 @@ public final class StreamHub: Sendable {
             let keepsUp = session.flush(now: now, patience: settings.patience)
             s.totals.delivered += session.deliveredCount - delivered
             s.totals.conflated += session.conflatedCount - conflated
-            if !keepsUp { closeSlow(session, in: &s) }
+            if !keepsUp {
+                closeSlow(session, in: &s)
+            } else if !session.pending.isEmpty, !session.isWaiting {
+                // Still congested: retried on the next flush round.
+                session.isWaiting = true
+                session.pendingSince = now
+                s.waiting.append(session)
+            }
         }
     }
 
@@ -324,13 +369,24 @@ public final class StreamHub: Sendable {
     private static func remove(_ id: UInt64, from s: inout State) -> Bool {
         guard let session = s.sessions.removeValue(forKey: id) else { return false }
         for token in session.modes.keys { detach(session, from: token, in: &s) }
+        if session.isWaiting { s.waiting.removeAll { $0 === session } }
         return true
     }
 
     private static func detach(_ session: StreamSession, from token: UInt32, in s: inout State) {
         guard var list = s.subscribers[token] else { return }
-        list.removeAll { $0 === session }
+        list.removeAll { $0.session === session }
         s.subscribers[token] = list.isEmpty ? nil : list
+    }
+
+    private static func setSlot(of session: StreamSession, for token: UInt32, mode: StreamMode, in s: inout State) {
+        guard let index = s.subscribers[token]?.firstIndex(where: { $0.session === session }) else { return }
+        s.subscribers[token]![index].slot = slot(session, mode)
+    }
+
+    /// The fragment-cache slot of a session's protocol and a mode.
+    private static func slot(_ session: StreamSession, _ mode: StreamMode) -> Int {
+        session.encoding.slot * StreamMode.allCases.count + mode.index
     }
 
     /// The tokens in first-seen order without repeats.

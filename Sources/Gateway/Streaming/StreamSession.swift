@@ -19,6 +19,11 @@ final class StreamSession: @unchecked Sendable {
     var pendingTokens: [UInt32] = []
     /// While congested: the index in `pending` of each token's latest fragment (conflation).
     var latestIndex: [UInt32: Int] = [:]
+    /// Bytes in `pending`.
+    var pendingBytes = 0
+    /// Whether the hub's `waiting` list holds this session, and since when its oldest tick waits.
+    var isWaiting = false
+    var pendingSince: ContinuousClock.Instant
     /// When the outgoing queue was first found full, if it still is.
     var congestedSince: ContinuousClock.Instant?
     var lastSend: ContinuousClock.Instant
@@ -36,11 +41,13 @@ final class StreamSession: @unchecked Sendable {
         self.socket = socket
         self.encoding = encoding
         self.lastSend = now
+        self.pendingSince = now
     }
 
     /// Queues one tick's fragment; while congested, replaces the token's older waiting fragment.
     func add(_ fragment: [UInt8], token: UInt32) {
         if congestedSince != nil, let index = latestIndex[token] {
+            pendingBytes += fragment.count - pending[index].count
             pending[index] = fragment
             conflatedCount += 1
             return
@@ -48,11 +55,13 @@ final class StreamSession: @unchecked Sendable {
         if congestedSince != nil { latestIndex[token] = pending.count }
         pending.append(fragment)
         pendingTokens.append(token)
+        pendingBytes += fragment.count
     }
 
     /// Tries to hand the waiting fragments to the socket as one message.
     /// Returns false when the queue is full and the session has been congested longer than `patience`.
     func flush(now: ContinuousClock.Instant, patience: Duration) -> Bool {
+        isWaiting = false
         guard !pending.isEmpty else { return true }
         let message = encoding.message(joining: pending)
         switch socket.send(message) {
@@ -60,6 +69,7 @@ final class StreamSession: @unchecked Sendable {
             deliveredCount += UInt64(pending.count)
             pending.removeAll(keepingCapacity: true)
             pendingTokens.removeAll(keepingCapacity: true)
+            pendingBytes = 0
             latestIndex.removeAll(keepingCapacity: true)
             congestedSince = nil
             lastSend = now
@@ -91,6 +101,7 @@ final class StreamSession: @unchecked Sendable {
             keptTokens.append(token)
         }
         conflatedCount += UInt64(pending.count - keptFragments.count)
+        pendingBytes = keptFragments.reduce(0) { $0 + $1.count }
         pending = keptFragments
         pendingTokens = keptTokens
     }
