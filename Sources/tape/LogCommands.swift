@@ -77,14 +77,7 @@ enum LogCommands {
 }
 
 /// `2026-11-27T09:15:00.123Z` for a timestamp.
-func iso(_ t: Timestamp) -> String {
-    let day = CalendarDay(containing: t)
-    let inDay = t.rawValue - day.start.rawValue
-    let seconds = inDay / 1_000_000_000
-    let millis = (inDay % 1_000_000_000) / 1_000_000
-    func pad(_ v: Int64, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-    return "\(day)T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(millis, 3))Z"
-}
+func iso(_ t: Timestamp) -> String { t.iso8601 }
 
 extension String {
     /// Three decimals, without Foundation.
