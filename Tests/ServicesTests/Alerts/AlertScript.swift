@@ -129,12 +129,12 @@ enum BruteForceAlerts {
             var version: UInt32
             var rule: AlertRule
             var since: UInt64
-            var firings: [(offset: UInt64, time: Timestamp)] = []
+            var lastFiring: (offset: UInt64, time: Timestamp)?
         }
         var live: [UInt64: Live] = [:]
         var used: Set<UInt64> = []
         var counts: [UInt64: UInt64] = [:]
-        var ticks: [(offset: UInt64, time: Timestamp, token: UInt32, price: Double, units: Int64)] = []
+        var ticks: [UInt32: [(offset: UInt64, time: Timestamp, price: Double, units: Int64)]] = [:]
         var results: [Result] = []
         for entry in entries {
             switch entry.event {
@@ -149,13 +149,13 @@ enum BruteForceAlerts {
                 live[d.alertID] = nil
             case .tick(let tick):
                 let price = tick.priceValue
-                let history = ticks.filter { $0.token == tick.token }
+                var history = ticks.removeValue(forKey: tick.token) ?? []
                 for id in live.keys.sorted() {
                     var alert = live[id]!
                     let rule = alert.rule
                     guard rule.token == tick.token, rule.isEnabled else { continue }
                     if let expiry = rule.expiresAt, entry.time >= expiry { continue }
-                    if rule.frequency != "every" && !alert.firings.isEmpty { continue }
+                    if rule.frequency != "every" && alert.lastFiring != nil { continue }
                     var holds = false
                     switch rule.condition {
                     case "price_above": holds = price >= rule.price!
@@ -163,9 +163,10 @@ enum BruteForceAlerts {
                     case "crosses_above": holds = history.last.map { $0.price < rule.price! && price >= rule.price! } ?? false
                     case "crosses_below": holds = history.last.map { $0.price > rule.price! && price <= rule.price! } ?? false
                     case "pct_change":
-                        let start = alert.firings.last?.offset ?? alert.since + 1
+                        let start = alert.lastFiring?.offset ?? alert.since + 1
                         let oldest = entry.time.rawValue - Int64(rule.windowSeconds!) * 1_000_000_000
-                        let window = history.filter { $0.offset >= start && $0.time.rawValue >= oldest }
+                        // The token's ticks since the rule (or its last firing) and within the window, newest first.
+                        let window = history.reversed().prefix { $0.offset >= start && $0.time.rawValue >= oldest }
                         let percent = rule.percent!
                         // Minor units: every tick here has two decimals.
                         if let ref = (percent > 0 ? window.map(\.units).min() : window.map(\.units).max()), ref > 0 {
@@ -175,14 +176,15 @@ enum BruteForceAlerts {
                     default: break
                     }
                     guard holds else { continue }
-                    if rule.frequency == "every", let last = alert.firings.last,
+                    if rule.frequency == "every", let last = alert.lastFiring,
                        entry.time.rawValue - last.time.rawValue < Int64(rule.cooldownSeconds) * 1_000_000_000 { continue }
-                    alert.firings.append((entry.offset, entry.time))
+                    alert.lastFiring = (entry.offset, entry.time)
                     live[id] = alert
                     counts[id, default: 0] += 1
                     results.append(Result(alertID: id, tickOffset: entry.offset, version: alert.version, n: counts[id]!))
                 }
-                ticks.append((entry.offset, entry.time, tick.token, price, tick.price))
+                history.append((entry.offset, entry.time, price, tick.price))
+                ticks[tick.token] = history
             default:
                 break
             }
