@@ -51,6 +51,11 @@ public final class TapeServer: Sendable {
     let catalogRunner: ProjectionRunner
     let usersRunner: ProjectionRunner
     let sessionsRunner: ProjectionRunner
+    /// Alert rules and firings (REST reads); the engine evaluates rules and appends the firings.
+    public let alerts: AlertsProjection
+    let alertsRunner: ProjectionRunner
+    public let alertEngine: AlertEngine
+    let issuedAlerts = Locked(IssuedAlerts())
     private let http: HTTPServer
     private let started: Timestamp
 
@@ -68,6 +73,10 @@ public final class TapeServer: Sendable {
         sessions = SessionsProjection()
         sessionsRunner = ProjectionRunner(projection: sessions, log: try log.makeReader(),
                                           databasePath: settings.dataDirectory + "/projections.sqlite")
+        alerts = AlertsProjection()
+        alertsRunner = ProjectionRunner(projection: alerts, log: try log.makeReader(),
+                                        databasePath: settings.dataDirectory + "/projections.sqlite")
+        alertEngine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: settings.dataDirectory + "/projections.sqlite")
         journal = SessionJournal(log: log)
         // Offsets and ids are set again in `start()`, once the projections have caught up.
         hub = StreamHub(reader: try log.makeReader(), startOffset: log.durableEnd, firstSessionID: 1, journal: journal,
@@ -90,6 +99,7 @@ public final class TapeServer: Sendable {
         registerUserRoutes(on: &router)
         registerInstrumentCommands(on: &router)
         registerStreaming(on: &router)
+        registerAlertRoutes(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         if settings.allowsPublicReads {
             instruments.register(on: &router)
@@ -122,11 +132,12 @@ public final class TapeServer: Sendable {
         closeOrphanedSessions()
         hub.resume(at: log.durableEnd, firstSessionID: sessions.snapshot.maxSessionID + 1)
         for runner in runners { runner.start() }
+        alertEngine.start()
         hub.start()
         try http.start()
     }
 
-    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner] }
+    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, alertsRunner] }
 
     /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
     public func issueDemoKey() throws -> String {
@@ -162,6 +173,7 @@ public final class TapeServer: Sendable {
         http.stop(gracePeriod: gracePeriod)
         hub.stop()
         journal.flush()
+        alertEngine.stop()
         for runner in runners { runner.stop() }
         try? log.close()
     }
