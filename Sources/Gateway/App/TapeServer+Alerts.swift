@@ -88,16 +88,7 @@ extension TapeServer {
             return Self.json(status: .ok) { j in
                 j.key("alert_id"); j.value(record.alertID)
                 j.key("items"); j.beginArray()
-                for firing in firings {
-                    j.beginObject()
-                    j.key("n"); j.value(firing.n)
-                    j.key("tick_offset"); j.value(firing.tickOffset)
-                    j.key("offset"); j.value(firing.offset)
-                    j.key("price"); j.value(firing.price)
-                    j.key("time"); j.seconds(firing.time)
-                    j.key("rule_version"); j.value(firing.ruleVersion)
-                    j.endObject()
-                }
+                for firing in firings { firing.writeJSON(to: &j) }
                 j.endArray()
                 j.key("total"); j.value(firings.count)
             }

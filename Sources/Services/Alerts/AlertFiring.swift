@@ -30,3 +30,17 @@ public struct AlertFiring: Hashable, Sendable {
         self.time = time
     }
 }
+
+extension AlertFiring {
+    /// The firing as a JSON object: `n`, `tick_offset`, `offset`, `price`, `time` (Unix seconds), `rule_version`.
+    public func writeJSON(to j: inout JSONText) {
+        j.beginObject()
+        j.key("n"); j.value(n)
+        j.key("tick_offset"); j.value(tickOffset)
+        j.key("offset"); j.value(offset)
+        j.key("price"); j.value(price)
+        j.key("time"); j.seconds(time)
+        j.key("rule_version"); j.value(ruleVersion)
+        j.endObject()
+    }
+}

@@ -25,8 +25,6 @@ import Testing
     private func writeLog(_ script: AlertScript, firings: [AlertTriggered], to data: String) throws {
         var records = script.records
         records += firings.map { Record(time: $0.tickTime, event: .alertTriggered($0)) }
-        var withFirings = AlertScript()
-        for record in records { withFirings.append(record.event) }
         let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
         try log.append(records)
         try log.close()
@@ -36,10 +34,7 @@ import Testing
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
         let script = Self.script()
-        try AlertFixtures.writeLog(script, to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
-        try AlertEngine(log: log, reader: try log.makeReader(), databasePath: data + "/projections.sqlite").catchUp()
-        try log.close()
+        try AlertFixtures.runEngine(over: script, in: data)
 
         let report = try AlertAudit.audit(try LogReader(directory: data + "/log"))
         #expect(report.isClean)
@@ -68,8 +63,7 @@ import Testing
     @Test func explainReplaysToOneFiringAndAgreesWithTheFullAudit() throws {
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
-        try AlertFixtures.writeLog(Self.script(), to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
+        let log = try AlertFixtures.makeLog(Self.script(), in: data)
         try AlertEngine(log: log, reader: try log.makeReader(), databasePath: data + "/projections.sqlite").catchUp()
         let reader = try log.makeReader()
         let audit = try AlertAudit.audit(reader, alertIDs: [1], firing: 2)
@@ -140,10 +134,7 @@ import Testing
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
         let script = AlertAuditTests.script()
-        try AlertFixtures.writeLog(script, to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
-        try AlertEngine(log: log, reader: try log.makeReader(), databasePath: data + "/projections.sqlite").catchUp()
-        try log.close()
+        try AlertFixtures.runEngine(over: script, in: data)
 
         let one = try AlertFixtures.runTape(["audit", "alert", "1", "--firing", "2", "--data", data])
         #expect(one.status == 0, "\(one.output)\(one.errors)")

@@ -55,7 +55,7 @@ import Testing
     @Test func killNineNeverDuplicatesNorLosesAFiring() throws {
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
-        try AlertFixtures.writeLog(Self.initialScript(seed: 5), to: data)
+        try AlertFixtures.makeLog(Self.initialScript(seed: 5), in: data).close()
         var rng = SplitMix64(seed: 77)
         // Each run feeds 2,000 more entries, so that every run has ticks to evaluate and firings to append.
         var target = UInt64(Self.initialScript(seed: 5).entries.count)

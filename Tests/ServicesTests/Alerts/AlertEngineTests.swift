@@ -28,8 +28,7 @@ private final class FiringRecorder: Sendable {
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
         let script = AlertScript.random(seed: 21, events: 2_000)
-        try AlertFixtures.writeLog(script, to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
+        let log = try AlertFixtures.makeLog(script, in: data)
         let engine = try makeEngine(log, data: data)
         try engine.catchUp()
         let entries = try log.makeReader().read(from: 0, limit: .max)
@@ -46,8 +45,7 @@ private final class FiringRecorder: Sendable {
     @Test func aRestartThatLostItsCheckpointAppendsNothingTwice() throws {
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
-        try AlertFixtures.writeLog(AlertScript.random(seed: 22, events: 1_500), to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
+        let log = try AlertFixtures.makeLog(AlertScript.random(seed: 22, events: 1_500), in: data)
         try makeEngine(log, data: data).catchUp()
         let before = try log.makeReader().read(from: 0, limit: .max)
         // As if it crashed after every append but before any checkpoint.
@@ -64,8 +62,7 @@ private final class FiringRecorder: Sendable {
     @Test func aCheckpointOfAnotherFormatIsDiscardedAndTheLogStillDedupes() throws {
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
-        try AlertFixtures.writeLog(AlertScript.random(seed: 23, events: 800), to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
+        let log = try AlertFixtures.makeLog(AlertScript.random(seed: 23, events: 800), in: data)
         try makeEngine(log, data: data).catchUp()
         let end = log.durableEnd
         try Database(path: data + "/projections.sqlite").execute("UPDATE alert_engine_checkpoint SET format = 99")
@@ -80,8 +77,7 @@ private final class FiringRecorder: Sendable {
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
         let script = AlertScript.random(seed: 24, events: 1_000)
-        try AlertFixtures.writeLog(script, to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
+        let log = try AlertFixtures.makeLog(script, in: data)
         let recorder = FiringRecorder()
         try makeEngine(log, data: data, onFiring: recorder.record).catchUp()
         let entries = try log.makeReader().read(from: 0, limit: .max)
@@ -139,8 +135,7 @@ private final class FiringRecorder: Sendable {
         let updated = script.update(1, user: 4, AlertRule(token: 7, condition: "crosses_above", price: 100.5, frequency: "every"))
         let second = script.tick(7, 100.5)
         let deleted = script.delete(1)
-        try AlertFixtures.writeLog(script, to: data)
-        let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
+        let log = try AlertFixtures.makeLog(script, in: data)
         try makeEngine(log, data: data).catchUp()
 
         let projection = AlertsProjection()

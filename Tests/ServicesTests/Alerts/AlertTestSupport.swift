@@ -34,8 +34,8 @@ enum AlertFixtures {
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
-    /// Writes a script's entries to a new log in `data/log` (its offsets are the script's).
-    static func writeLog(_ script: AlertScript, to data: String) throws {
+    /// A new log in `data/log` holding the script's entries at the script's offsets, open for appending.
+    static func makeLog(_ script: AlertScript, in data: String) throws -> EventLog {
         let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
         var start = 0
         while start < script.records.count {
@@ -43,6 +43,13 @@ enum AlertFixtures {
             try log.append(Array(script.records[start..<end]))
             start = end
         }
+        return log
+    }
+
+    /// Writes the script to a new log, runs the alert engine over it, and closes the log.
+    static func runEngine(over script: AlertScript, in data: String) throws {
+        let log = try makeLog(script, in: data)
+        try AlertEngine(log: log, reader: try log.makeReader(), databasePath: data + "/projections.sqlite").catchUp()
         try log.close()
     }
 
