@@ -107,7 +107,8 @@ extension TapeServer {
                     }
                     let finding: AlertAuditFinding
                     do {
-                        finding = try AlertAudit.explain(try self.log.makeReader(), firing: firings[Int(n - 1)])
+                        finding = try AlertAudit.explain(try self.log.makeReader(), firing: firings[Int(n - 1)],
+                                                         earlier: Array(firings[..<Int(n - 1)]))
                     } catch {
                         throw HTTPError(.internalServerError, code: "replay_failed", message: "replaying the log failed: \(error)")
                     }

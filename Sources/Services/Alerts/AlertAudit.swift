@@ -42,11 +42,15 @@ public enum AlertAudit {
     }
 
     /// Explains one firing the alerts projection knows (its number and offset are the log's), replaying
-    /// only up to its tick.
-    public static func explain(_ source: any LogSource, firing: AlertFiring) throws -> AlertAuditFinding {
+    /// only up to its tick. `earlier` are the alert's firings before it, so that a repeat is flagged.
+    public static func explain(_ source: any LogSource, firing: AlertFiring, earlier: [AlertFiring] = []) throws -> AlertAuditFinding {
         let report = try replay(source, logged: [firing], alertIDs: [firing.alertID], from: nil, to: nil,
                                 through: firing.tickOffset + 1, listsMissing: false)
-        return report.findings[0]
+        var finding = report.findings[0]
+        if let first = earlier.first(where: { $0.tickOffset == firing.tickOffset && $0.offset < firing.offset }) {
+            finding.verdict = .duplicate(ofOffset: first.offset)
+        }
+        return finding
     }
 
     // MARK: replay

@@ -107,7 +107,7 @@ public final class AlertEngine: @unchecked Sendable {
     ///   - checkpointEvery: entries between checkpoints while catching up; when idle, it checkpoints
     ///     after `idleCheckpointDelay`.
     public init(log: EventLog, reader: any LogSource, databasePath: String, batchSize: Int = 4096,
-                checkpointEvery: UInt64 = 100_000, idleCheckpointDelay: Duration = .seconds(1),
+                checkpointEvery: UInt64 = 100_000, idleCheckpointDelay: Duration = .seconds(5),
                 tailTimeout: Duration = .milliseconds(200), hooks: Hooks = Hooks(), onFiring: FiringHandler? = nil) {
         precondition(batchSize > 0, "batchSize must be positive")
         self.log = log

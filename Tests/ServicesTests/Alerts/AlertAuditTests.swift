@@ -106,6 +106,11 @@ import Testing
         #expect(report.count("confirmed") == firings.count - 3)
         #expect(report.missing.map(\.triggered) == [missing])
         #expect(report.pending.map(\.triggered) == [last])
+        // Explaining the repeat on its own flags it too.
+        let repeated = try #require(report.findings.first { $0.verdict.name == "duplicate" })
+        let earlier = report.findings.map(\.logged).filter { $0.alertID == repeated.logged.alertID && $0.n < repeated.logged.n }
+        let explained = try AlertAudit.explain(try LogReader(directory: data + "/log"), firing: repeated.logged, earlier: earlier)
+        #expect(explained.verdict == repeated.verdict)
         let mismatch = try #require(report.findings.first { $0.verdict.name == "mismatch" })
         #expect(mismatch.verdictText.contains("price"))
         #expect(report.text.contains("Result: FAIL"))
