@@ -59,7 +59,8 @@ public enum AlertLifecycle: Hashable, Sendable {
 /// - `pct_change` with percent p > 0 holds when the price is at least p % above the lowest price
 ///   among this rule version's window: the token's earlier ticks seen by the rule with time in
 ///   `[t − window, t]`; p < 0 when at least |p| % below the highest. After a firing the window
-///   restarts at the firing tick, so each firing is a fresh move.
+///   restarts at the firing tick, so each firing is a fresh move. (Windows assume a token's tick
+///   times do not go backwards, as exchange times do not.)
 /// - `once` fires at most once per rule version; `every` fires whenever the condition holds and at
 ///   least `cooldownSeconds` of tick time passed since the previous firing (crossings during the
 ///   cooldown are dropped, not deferred).
