@@ -19,7 +19,11 @@ usage: tape <command> [options]
                                                 append ticks (CSV header token,price,volume,time[,oi,bid,ask]
                                                 or NDJSON); bad lines reported, exit 1 unless --skip-bad
   rebuild       --data DIR [--projection NAME]  rebuild projections from offset 0; print hashes
-  bench [log|catalog|feed|all] [--ticks N]      run benchmarks (the tape-bench executable)
+  audit alert ID [--firing N] --data DIR        replay the log and explain an alert's firings, with a verdict
+  audit alerts [--from T] [--to T] [--alert ID] --data DIR [--json]
+                                                check every firing in a time range (T: 2026-11-27[T09:15:00Z] or Unix s)
+  bench [log|catalog|feed|http|stream|all] [--ticks N]
+                                                run benchmarks (the tape-bench executable)
 
 DIR defaults to $TAPE_DATA, else ./data; the log lives in DIR/log.
 """
@@ -49,6 +53,8 @@ func run(_ argv: [String]) -> Int32 {
         case "rebuild": return try CatalogCommands.rebuild(&args)
         case "debug-catch-up": return try DebugCommands.catchUp(&args)
         case "debug-append-loop": return try DebugCommands.appendLoop(&args)
+        case "audit": return try AlertCommands.audit(&args)
+        case "debug-alert-engine": return try AlertCommands.debugEngine(&args)
         case "help", "--help", "-h":
             print(usage)
             return 0

@@ -51,6 +51,22 @@ extension TapeServer {
         ]
     }
 
+    /// Pushes each alert firing to its owner's `/ws/v2` sessions as
+    /// `{"type":"alert","alert_id","token","n","tick_offset","offset","price","time","rule_version"}`.
+    func pushAlertFirings() {
+        let hub = self.hub
+        alertEngine.onFiring = { firing, userID in
+            var j = JSONText(capacity: 256)
+            j.beginObject()
+            j.key("type"); j.value("alert")
+            j.key("alert_id"); j.value(firing.alertID)
+            j.key("token"); j.value(firing.token)
+            j.key("firing"); firing.writeJSON(to: &j)
+            j.endObject()
+            hub.push(StreamMessage(isBinary: false, bytes: j.bytes), toUser: userID, protocolName: "v2")
+        }
+    }
+
     /// Sessions the log still shows open belonged to a previous run: close them in the log.
     func closeOrphanedSessions() {
         let orphans = sessions.snapshot.sessions.keys.sorted()
@@ -64,6 +80,19 @@ extension TapeServer {
     /// The marks `/udf/marks` draws on an instrument's bars in `[from, to)` seconds: the
     /// user's alert firings and every model's signals (filled in as those land).
     func chartMarks(token: UInt32, from: Int64, to: Int64, userID: UInt64?) -> [UDFMark] {
-        []
+        var marks: [UDFMark] = []
+        if let userID {
+            let snapshot = alerts.snapshot
+            for alert in snapshot.liveAlerts(of: userID) {
+                for firing in snapshot.firings(of: alert.alertID) where firing.token == token {
+                    let seconds = firing.time.rawValue / 1_000_000_000
+                    guard seconds >= from, seconds < to else { continue }
+                    marks.append(UDFMark(id: "alert-\(alert.alertID)-\(firing.n)", time: seconds, color: "#f5a623",
+                                         text: "Alert \(alert.alertID) (\(alert.rule.condition)) fired at \(firing.price), tick offset \(firing.tickOffset)",
+                                         label: "A"))
+                }
+            }
+        }
+        return marks
     }
 }

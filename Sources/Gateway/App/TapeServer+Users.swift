@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Projections
 import Services
 
 /// `POST /users`, `POST /users/{id}/keys`, `DELETE /keys/{id}` and `GET /log/stats`.
@@ -113,26 +114,26 @@ extension TapeServer {
     }
 
     /// Runs `work` on the command queue and sends its answer (or its error).
-    private func command(_ reply: Reply, _ work: @escaping @Sendable () throws(HTTPError) -> HTTPResponse) {
+    func command(_ reply: Reply, _ work: @escaping @Sendable () throws(HTTPError) -> HTTPResponse) {
         commands.async {
             do throws(HTTPError) { reply.send(try work()) } catch { reply.send(error) }
         }
     }
 
-    /// Appends durably and waits (bounded) until the users projection has folded it, so the
-    /// caller can use what it created at once; a refused append is a 503 naming why.
-    private func append(_ events: [Event]) throws(HTTPError) -> UInt64 {
+    /// Appends durably and waits (bounded) until the users projection (or `runner`) has folded it,
+    /// so the caller can use what it created at once; a refused append is a 503 naming why.
+    func append(_ events: [Event], at time: Timestamp = Timestamp.now(), foldedBy runner: ProjectionRunner? = nil) throws(HTTPError) -> UInt64 {
         let offset: UInt64
         do {
-            offset = try log.append(events.map { Record(time: Timestamp.now(), event: $0) }).upperBound
+            offset = try log.append(events.map { Record(time: time, event: $0) }).upperBound
         } catch {
             throw HTTPError(.serviceUnavailable, code: "log_unavailable", message: "the log refused the append: \(error)")
         }
-        _ = usersRunner.waitUntilApplied(before: offset + 1, timeout: .seconds(5))
+        _ = (runner ?? usersRunner).waitUntilApplied(before: offset + 1, timeout: .seconds(5))
         return offset
     }
 
-    private static func forbidden(_ message: String) -> HTTPError { HTTPError(.forbidden, code: "forbidden", message: message) }
+    static func forbidden(_ message: String) -> HTTPError { HTTPError(.forbidden, code: "forbidden", message: message) }
 
     static func jsonObject(_ request: HTTPRequest) throws(HTTPError) -> [String: Any] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)), let dictionary = object as? [String: Any] else {
@@ -141,7 +142,7 @@ extension TapeServer {
         return dictionary
     }
 
-    private static func json(status: HTTPStatus, _ fields: (inout JSONText) -> Void) -> HTTPResponse {
+    static func json(status: HTTPStatus, _ fields: (inout JSONText) -> Void) -> HTTPResponse {
         var j = JSONText()
         j.beginObject()
         fields(&j)

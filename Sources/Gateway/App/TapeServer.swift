@@ -63,6 +63,11 @@ public final class TapeServer: Sendable {
     let sessionsRunner: ProjectionRunner
     let quotesRunner: ProjectionRunner
     let candlesRunner: ProjectionRunner
+    /// Alert rules and firings (REST reads); the engine evaluates rules and appends the firings.
+    public let alerts: AlertsProjection
+    let alertsRunner: ProjectionRunner
+    public let alertEngine: AlertEngine
+    let issuedAlerts = Locked(IssuedAlerts())
     private let http: HTTPServer
     private let started: Timestamp
 
@@ -86,6 +91,9 @@ public final class TapeServer: Sendable {
         quotesRunner = try runner(quotes)
         candles = CandlesProjection()
         candlesRunner = try runner(candles)
+        alerts = AlertsProjection()
+        alertsRunner = try runner(alerts)
+        alertEngine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: databasePath)
         journal = SessionJournal(log: log)
         feed = settings.makeFeed?(log, catalog)
         ingest = try TickIngestService(log: log, catalog: catalog)
@@ -111,6 +119,7 @@ public final class TapeServer: Sendable {
         registerInstrumentCommands(on: &router)
         registerStreaming(on: &router)
         registerTickIngest(on: &router)
+        registerAlertRoutes(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         let marketData = MarketDataAPI(quotes: quotes, candles: candles, catalog: catalog)
         let udf = UDFAPI(catalog: catalog, candles: candles, quotes: quotes,
@@ -152,12 +161,14 @@ public final class TapeServer: Sendable {
         let (book, bookEnd) = quotes.publishedBook()
         hub.resume(at: bookEnd, book: book, firstSessionID: sessions.snapshot.maxSessionID + 1)
         for runner in runners { runner.start() }
+        pushAlertFirings()
+        alertEngine.start()
         hub.start()
         feed?.start()
         try http.start()
     }
 
-    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner] }
+    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner, alertsRunner] }
 
     /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
     public func issueDemoKey() throws -> String {
@@ -198,6 +209,7 @@ public final class TapeServer: Sendable {
         http.stop(gracePeriod: gracePeriod)
         hub.stop()
         journal.flush()
+        alertEngine.stop()
         for runner in runners { runner.stop() }
         try? log.close()
     }

@@ -223,6 +223,19 @@ public final class StreamHub: Sendable {
         if wasOpen { journal.submit(.sessionClosed(SessionClosed(sessionID: sessionID, reason: reason))) }
     }
 
+    /// Sends `message` to every open session of `userID` whose protocol is `protocolName`
+    /// (alerts go to the owner's `/ws/v2` sessions only); returns how many got it.
+    @discardableResult
+    public func push(_ message: StreamMessage, toUser userID: UInt64, protocolName: String) -> Int {
+        state.withLock { s in
+            var sent = 0
+            for session in s.sessions.values where session.userID == userID && session.protocolName == protocolName {
+                if session.socket.send(message) == .queued { sent += 1 }
+            }
+            return sent
+        }
+    }
+
     /// The subscriptions of one session (tokens and modes), or nil when it is not open.
     public func subscriptions(of sessionID: UInt64) -> [UInt32: StreamMode]? {
         state.withLock { $0.sessions[sessionID]?.modes }
