@@ -5,7 +5,7 @@ import Services
 
 /// The projections `tape` knows, by name, and how to run them over a data directory.
 enum ProjectionSet {
-    static let names = ["instruments", "users", "sessions", "quotes", "candles", "alerts"]
+    static let names = ["instruments", "users", "sessions", "quotes", "candles", "signals", "alerts"]
 
     static func make(_ name: String) throws -> any Projection {
         switch name {
@@ -14,6 +14,7 @@ enum ProjectionSet {
         case "sessions": return SessionsProjection()
         case "quotes": return QuotesProjection()
         case "candles": return CandlesProjection()
+        case "signals": return SignalsProjection()
         case "alerts": return AlertsProjection()
         default: throw UsageError("unknown projection '\(name)'; known: \(names.joined(separator: ", "))")
         }

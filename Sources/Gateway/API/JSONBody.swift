@@ -14,6 +14,9 @@ struct JSONBody {
         self.fields = fields
     }
 
+    /// Wraps an object already parsed (an item of a batch).
+    init(fields: [String: Any]) { self.fields = fields }
+
     /// Whether the field is present (null included).
     func has(_ key: String) -> Bool { fields[key] != nil }
 

@@ -108,4 +108,5 @@ public struct MarketDataAPI: Sendable {
 
     /// The largest time in Unix seconds whose nanoseconds fit an Int64 (the year 2262).
     static let maxSeconds = Int(Int64.max / 1_000_000_000)
+    static let maxSecondsInt64 = Int64.max / 1_000_000_000
 }

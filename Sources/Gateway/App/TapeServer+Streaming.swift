@@ -93,6 +93,14 @@ extension TapeServer {
                 }
             }
         }
-        return marks
+        let fromTime = Timestamp(nanoseconds: max(0, from) * 1_000_000_000)
+        let toTime = Timestamp(nanoseconds: min(to, MarketDataAPI.maxSecondsInt64) * 1_000_000_000)
+        for signal in signals.signals(token: token, from: fromTime, to: toTime, limit: 1_000) {
+            let detail = [signal.label, signal.confidence.map { "confidence \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            marks.append(UDFMark(id: "signal-\(signal.offset)", time: signal.time.rawValue / 1_000_000_000,
+                                 color: signal.value >= 0 ? "#26a69a" : "#ef5350",
+                                 text: "\(signal.model): \(signal.value)" + (detail.isEmpty ? "" : " (\(detail))"), label: "S"))
+        }
+        return marks.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
     }
 }

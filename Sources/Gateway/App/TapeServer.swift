@@ -38,6 +38,7 @@ public final class TapeServer: Sendable {
     public let sessions: SessionsProjection
     public let quotes: QuotesProjection
     public let candles: CandlesProjection
+    public let signals: SignalsProjection
     /// Pushes ticks to `/ws/v2` and `/ws/kite` sessions; started by `start()`.
     public let hub: StreamHub
     let journal: SessionJournal
@@ -63,6 +64,7 @@ public final class TapeServer: Sendable {
     let sessionsRunner: ProjectionRunner
     let quotesRunner: ProjectionRunner
     let candlesRunner: ProjectionRunner
+    let signalsRunner: ProjectionRunner
     /// Alert rules and firings (REST reads); the engine evaluates rules and appends the firings.
     public let alerts: AlertsProjection
     let alertsRunner: ProjectionRunner
@@ -91,6 +93,8 @@ public final class TapeServer: Sendable {
         quotesRunner = try runner(quotes)
         candles = CandlesProjection()
         candlesRunner = try runner(candles)
+        signals = SignalsProjection()
+        signalsRunner = try runner(signals)
         alerts = AlertsProjection()
         alertsRunner = try runner(alerts)
         alertEngine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: databasePath)
@@ -135,6 +139,7 @@ public final class TapeServer: Sendable {
             udf.register(on: &reads, describingIn: &document)
             document.register(on: &reads)
         }
+        registerSignalRoutes(on: &router, readMiddleware: readMiddleware)
         extraRoutes(&router, self)
         responder.install(router.makeResponder())
     }
@@ -168,7 +173,7 @@ public final class TapeServer: Sendable {
         try http.start()
     }
 
-    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner, alertsRunner] }
+    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner, signalsRunner, alertsRunner] }
 
     /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
     public func issueDemoKey() throws -> String {

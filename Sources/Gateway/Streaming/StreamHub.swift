@@ -292,6 +292,10 @@ public final class StreamHub: Sendable {
         state.withLock { s in
             var cache = [[UInt8]?](repeating: nil, count: Self.encodingSlots * StreamMode.allCases.count)
             for entry in entries {
+                if case .signalPublished(let signal) = entry.event {
+                    pushSignal(signal, entry: entry, now: now, in: &s)
+                    continue
+                }
                 guard case .tick(let tick) = entry.event else { continue }
                 let quote = s.book.apply(tick, time: entry.time, offset: entry.offset)
                 guard let subscribers = s.subscribers[tick.token] else { continue }
@@ -316,6 +320,20 @@ public final class StreamHub: Sendable {
             }
             s.nextOffset = next
             flushDue(now: now, in: &s)
+        }
+    }
+
+    /// Sends a signal to the `/ws/v2` sessions subscribed to its token, after the ticks they already have waiting.
+    private func pushSignal(_ signal: SignalPublished, entry: LogEntry, now: ContinuousClock.Instant, in s: inout State) {
+        guard let subscribers = s.subscribers[signal.token] else { return }
+        let message = StreamMessage(isBinary: false, bytes: V2Encoding.signalMessage(signal, time: entry.time, offset: entry.offset))
+        for subscriber in subscribers where subscriber.session.protocolName == "v2" {
+            let session = subscriber.session
+            if !session.pending.isEmpty {
+                if session.isWaiting { s.waiting.removeAll { $0 === session } }
+                flush([session], now: now, in: &s)
+            }
+            if s.sessions[session.id] != nil { _ = session.socket.send(message) }
         }
     }
 

@@ -32,6 +32,29 @@ struct V2Encoding: StreamEncoding {
         StreamMessage(isBinary: false, bytes: V2Encoding.envelope(type: "ticks", fragments))
     }
 
+    /// `{"type":"signal","data":{"model","token","time","value","label","confidence","offset"}}`.
+    static func signalMessage(_ signal: SignalPublished, time: Timestamp, offset: UInt64) -> [UInt8] {
+        var j = JSONText(capacity: 192)
+        j.beginObject()
+        j.key("type"); j.value("signal")
+        j.key("data"); writeSignal(signal, time: time, offset: offset, to: &j)
+        j.endObject()
+        return j.bytes
+    }
+
+    /// One signal object, as `GET /signals` items and `signal` messages carry it.
+    static func writeSignal(_ signal: SignalPublished, time: Timestamp, offset: UInt64, to j: inout JSONText) {
+        j.beginObject()
+        j.key("model"); j.value(signal.model)
+        j.key("token"); j.value(signal.token)
+        j.key("time"); j.seconds(time)
+        j.key("value"); j.value(signal.value)
+        j.key("label"); if let label = signal.label { j.value(label) } else { j.null() }
+        j.key("confidence"); if let confidence = signal.confidence { j.value(confidence) } else { j.null() }
+        j.key("offset"); j.value(offset)
+        j.endObject()
+    }
+
     /// `{"type":<type>,"data":[f1,f2,…]}` with the fragments copied once.
     static func envelope(type: String, _ fragments: [[UInt8]]) -> [UInt8] {
         let head = Array("{\"type\":\"\(type)\",\"data\":[".utf8)
