@@ -1,5 +1,3 @@
-import Foundation
-
 /// A route path such as `/instruments/{token}`: literal segments and named parameters; a value type, usable from any thread.
 struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     /// One path segment of a pattern; a value, usable from any thread.
@@ -29,7 +27,11 @@ struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     /// The captured parameters if the path matches, percent-decoded; nil otherwise. Empty segments are ignored,
     /// so `/a/b/` matches like `/a/b`.
     func match(_ path: String) -> [String: String]? {
-        let parts = path.split(separator: "/")
+        match(segments: path.split(separator: "/"))
+    }
+
+    /// `match(_:)` for a path already split at `/` with empty segments dropped, so a router splits once per request.
+    func match(segments parts: [Substring]) -> [String: String]? {
         guard parts.count == segments.count else { return nil }
         var parameters: [String: String] = [:]
         for (segment, part) in zip(segments, parts) {
@@ -37,7 +39,7 @@ struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
             case .literal(let literal):
                 guard part == literal else { return nil }
             case .parameter(let name):
-                parameters[name] = String(part).removingPercentEncoding ?? String(part)
+                parameters[name] = part.percentDecoded(plusAsSpace: false) ?? String(part)
             }
         }
         return parameters

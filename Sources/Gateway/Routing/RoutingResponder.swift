@@ -12,8 +12,9 @@ struct RoutingResponder: Responder {
         var allowed: [HTTPMethod] = []
         var fallback: (FrozenRoute, [String: String])?
         var firstMatch: (FrozenRoute, [String: String])?
+        let segments = request.path.split(separator: "/")
         for frozen in routes {
-            guard let parameters = frozen.route.pattern.match(request.path) else { continue }
+            guard let parameters = frozen.route.pattern.match(segments: segments) else { continue }
             if frozen.route.method == request.method {
                 run(frozen.responder, parameters: parameters, request: request, context: context, reply: reply)
                 return
