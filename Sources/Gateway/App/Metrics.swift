@@ -8,39 +8,55 @@ public final class Metrics: Sendable {
     /// Upper bounds of the latency buckets, in seconds.
     static let buckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
 
+    /// One histogram's state; a value, owned by whoever holds the lock.
     struct Series {
         var count = 0
         var sum = 0.0
         var buckets = [Int](repeating: 0, count: Metrics.buckets.count)
+
+        mutating func record(_ seconds: Double) {
+            count += 1
+            sum += seconds
+            for (i, bound) in Metrics.buckets.enumerated() where seconds <= bound { buckets[i] += 1 }
+        }
     }
 
-    private let series = Locked<[String: Series]>([:])
+    /// What tells series apart; the label text is built only when rendering, not on every request.
+    struct SeriesKey: Hashable {
+        let method: HTTPMethod
+        let route: String
+        let status: HTTPStatus
+
+        var labels: String { "method=\"\(method.rawValue)\",route=\"\(route)\",status=\"\(status.rawValue)\"" }
+    }
+
+    private let series = Locked<[SeriesKey: Series]>([:])
 
     public init() {}
 
     /// Records one answered request.
     public func record(_ entry: AccessLogEntry) {
         let seconds = Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
-        let key = "method=\"\(entry.method.rawValue)\",route=\"\(Metrics.route(of: entry.target))\",status=\"\(entry.status.rawValue)\""
-        series.withLock { all in
-            var s = all[key] ?? Series()
-            s.count += 1
-            s.sum += seconds
-            for (i, bound) in Metrics.buckets.enumerated() where seconds <= bound { s.buckets[i] += 1 }
-            all[key] = s
-        }
+        let key = SeriesKey(method: entry.method, route: Metrics.route(of: entry.target), status: entry.status)
+        // Updated in place: copying a series out and back would copy its bucket array on every request.
+        series.withLock { $0[key, default: Series()].record(seconds) }
     }
 
-    /// The path with numeric segments folded into `{id}`, so that labels stay few.
+    /// The path with numeric segments folded into `{id}` and empty segments dropped, so that labels stay few.
     static func route(of target: String) -> String {
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-        return "/" + path.split(separator: "/").map { $0.allSatisfy(\.isNumber) ? "{id}" : String($0) }.joined(separator: "/")
+        let path = target[..<(target.firstIndex(of: "?") ?? target.endIndex)]
+        let segments = path.split(separator: "/")
+        // The usual path is its own route (no numeric or empty segment): kept as it is rather than rebuilt.
+        let isOwnRoute = segments.reduce(0) { $0 + 1 + $1.utf8.count } == path.utf8.count
+            && !segments.contains { $0.allSatisfy(\.isNumber) }
+        if isOwnRoute { return String(path) }
+        return "/" + segments.map { $0.allSatisfy(\.isNumber) ? "{id}" : String($0) }.joined(separator: "/")
     }
 
     /// The exposition text: HTTP series, then whatever `extra` adds (log, projections, process).
     public func render(extra: [(name: String, help: String, type: String, samples: [(labels: String, value: Double)])]) -> String {
         var out = "# HELP tape_http_requests_total HTTP requests answered, by method, route and status.\n# TYPE tape_http_requests_total counter\n"
-        let snapshot = series.withLock { $0 }.sorted { $0.key < $1.key }
+        let snapshot = series.withLock { $0 }.map { (labels: $0.key.labels, series: $0.value) }.sorted { $0.labels < $1.labels }
         for (labels, s) in snapshot { out += "tape_http_requests_total{\(labels)} \(s.count)\n" }
         out += "# HELP tape_http_request_duration_seconds Time to answer, by method, route and status.\n# TYPE tape_http_request_duration_seconds histogram\n"
         for (labels, s) in snapshot {

@@ -13,8 +13,15 @@ public struct RequestIDMiddleware: Middleware {
     /// A random 16-hex-digit id.
     @Sendable public static func makeRandomID() -> String {
         let value = UInt64.random(in: .min ... .max)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        // Written digit by digit: this runs for every request, and building it from `String(_:radix:)` and padding
+        // cost three allocations.
+        return String(unsafeUninitializedCapacity: 16) { digits in
+            for index in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0x0F
+                digits[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            return 16
+        }
     }
 
     /// Sets `context.requestID` and the response header.
