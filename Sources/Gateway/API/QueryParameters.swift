@@ -5,7 +5,8 @@ import EventLog
 ///
 /// Unknown and repeated names are refused up front: a misspelt filter (`exchnage=NSE`) silently ignored would
 /// return the whole catalog, which is worse than a 400.
-struct QueryParameters: Sendable {
+/// Equal when the same names have the same values, whatever their order in the query, so it also keys cached answers.
+struct QueryParameters: Sendable, Hashable {
     private let values: [String: String]
 
     /// Reads the query of `request`, refusing names outside `allowed` and names given twice.
