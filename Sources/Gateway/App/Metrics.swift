@@ -44,13 +44,15 @@ public final class Metrics: Sendable {
 
     /// The path with numeric segments folded into `{id}` and empty segments dropped, so that labels stay few.
     static func route(of target: String) -> String {
-        let path = target[..<(target.firstIndex(of: "?") ?? target.endIndex)]
-        let segments = path.split(separator: "/")
+        // Bytes, not Characters: a request target is ASCII (RFC 3986), and this runs for every request.
+        let path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        let segments = path.split(separator: UInt8(ascii: "/"))
+        let isNumeric = { (segment: Substring.UTF8View) in segment.allSatisfy { (0x30...0x39).contains($0) } }
         // The usual path is its own route (no numeric or empty segment): kept as it is rather than rebuilt.
-        let isOwnRoute = segments.reduce(0) { $0 + 1 + $1.utf8.count } == path.utf8.count
-            && !segments.contains { $0.allSatisfy(\.isNumber) }
-        if isOwnRoute { return String(path) }
-        return "/" + segments.map { $0.allSatisfy(\.isNumber) ? "{id}" : String($0) }.joined(separator: "/")
+        if segments.reduce(0, { $0 + 1 + $1.count }) == path.count, !segments.contains(where: isNumeric) {
+            return String(Substring(path))
+        }
+        return "/" + segments.map { isNumeric($0) ? "{id}" : String(Substring($0)) }.joined(separator: "/")
     }
 
     /// The exposition text: HTTP series, then whatever `extra` adds (log, projections, process).

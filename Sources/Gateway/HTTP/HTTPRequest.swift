@@ -36,11 +36,12 @@ public struct HTTPRequest: Sendable, Equatable {
     /// A malformed escape leaves that name or value as received.
     public var queryItems: [(name: String, value: String)] {
         guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [] }
-        let query = target[target.utf8.index(after: mark)...]
-        return query.split(separator: "&").map { pair in
-            let decode = { (part: Substring) in part.percentDecoded(plusAsSpace: true) ?? String(part) }
-            guard let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) else { return (decode(pair), "") }
-            return (decode(pair[..<equals]), decode(pair[pair.utf8.index(after: equals)...]))
+        // Split as bytes: the separators are ASCII, and walking Characters cost more than the rest of the parsing.
+        let query = target.utf8[target.utf8.index(after: mark)...]
+        return query.split(separator: UInt8(ascii: "&")).map { pair in
+            let decode = { (part: Substring.UTF8View) in Substring(part).percentDecoded(plusAsSpace: true) ?? String(Substring(part)) }
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return (decode(pair), "") }
+            return (decode(pair[..<equals]), decode(pair[pair.index(after: equals)...]))
         }
     }
 
