@@ -51,6 +51,14 @@ import Testing
         #expect(response.headers["Allow"] == "GET, POST, HEAD, OPTIONS")
     }
 
+    @Test func aLiteralRouteOwnsItsPathSoOtherMethodsAre405There() throws {
+        // POST /instruments/{token} matches the path too, but /instruments/search is another resource.
+        let response = try Self.respond(Self.makeRouter().makeResponder(), .post, "/instruments/search")
+        #expect(response.status == .methodNotAllowed)
+        #expect(response.headers["Allow"] == "GET, HEAD, OPTIONS")
+        #expect(Self.text(try Self.respond(Self.makeRouter().makeResponder(), .post, "/instruments/INFY")) == "posted")
+    }
+
     @Test func headIsServedByTheGetRoute() throws {
         let response = try Self.respond(Self.makeRouter().makeResponder(), .head, "/instruments/INFY")
         #expect(response.status == .ok)

@@ -45,6 +45,18 @@ struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
         return parameters
     }
 
+    /// Whether both patterns match the same paths: the same literals in the same places, parameters (whatever
+    /// their names) in the same places. Routes of one shape are methods of one resource.
+    func hasSameShape(as other: RoutePattern) -> Bool {
+        segments.count == other.segments.count && zip(segments, other.segments).allSatisfy { mine, theirs in
+            switch (mine, theirs) {
+            case (.literal(let a), .literal(let b)): a == b
+            case (.parameter, .parameter): true
+            default: false
+            }
+        }
+    }
+
     /// Whether this pattern should be tried before another: at the first difference a literal beats a parameter,
     /// so `/instruments/search` wins over `/instruments/{token}`.
     func isMoreSpecific(than other: RoutePattern) -> Bool {
