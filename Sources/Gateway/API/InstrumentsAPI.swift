@@ -37,8 +37,9 @@ public struct InstrumentsAPI: Sendable {
     }
 
     /// Registers the instruments routes and adds their description to `document`, for a server that serves
-    /// several APIs under one OpenAPI document (register `document` once all are added).
-    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument) {
+    /// several APIs under one OpenAPI document (register `document` once all are added). `access` is who the
+    /// middleware around `router` lets through; the routes themselves check no key.
+    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument, access: OpenAPIDocument.Access = .anyone) {
         let cors: [any Middleware] = [CORSMiddleware()]
         let api = self
         router.get("/instruments/list", middleware: cors) { request, _ in try api.list(request) }
@@ -47,7 +48,7 @@ public struct InstrumentsAPI: Sendable {
         router.get("/instruments/{token}", middleware: cors) { request, context in
             try api.instrument(request, token: context.parameter("token") ?? "")
         }
-        Self.describe(in: &document)
+        Self.describe(in: &document, access: access)
     }
 
     // MARK: handlers

@@ -64,6 +64,7 @@ public final class TapeServer: Sendable {
         // stored property is set and installed in the forwarding responder before start.
         http = HTTPServer(configuration: configuration, responder: responder)
         var router = Router()
+        var document = OpenAPIDocument()
         router.use(RequestIDMiddleware())
         let metrics = self.metrics
         router.use(AccessLogMiddleware { metrics.record($0) })
@@ -72,12 +73,14 @@ public final class TapeServer: Sendable {
         registerInstrumentCommands(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         if settings.allowsPublicReads {
-            instruments.register(on: &router)
+            instruments.register(on: &router, describingIn: &document)
         } else {
             router.group(middleware: [AuthMiddleware { [unowned self] request throws(HTTPError) in try self.authenticate(request) }]) {
-                instruments.register(on: &$0)
+                instruments.register(on: &$0, describingIn: &document, access: .anyValidKey)
             }
         }
+        Self.describeRoutes(in: &document)
+        document.register(on: &router)
         extraRoutes(&router, self)
         responder.install(router.makeResponder())
     }
@@ -147,7 +150,7 @@ public final class TapeServer: Sendable {
         if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
             return String(authorization.dropFirst(7))
         }
-        return request.queryValue("api_key")
+        return request.queryValue(QueryParameters.apiKeyName)
     }
 
     // MARK: health and metrics

@@ -101,6 +101,12 @@ public struct Router: Sendable {
         routes.append(Route(method: method, pattern: RoutePattern(path), middleware: middleware, handler: responder))
     }
 
+    /// Every route added so far as its method and pattern (`/instruments/{token}`), in the order added; tests check
+    /// each one against the OpenAPI document.
+    var registeredRoutes: [(method: HTTPMethod, path: String)] {
+        routes.map { ($0.method, $0.pattern.description) }
+    }
+
     /// Freezes the routes and middleware into a responder for `HTTPServer`.
     public func makeResponder() -> any Responder {
         // A stable sort: among equally specific patterns, the first added wins.
