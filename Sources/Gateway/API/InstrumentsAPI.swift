@@ -71,10 +71,12 @@ public struct InstrumentsAPI: Sendable {
         // Without a cursor the page is a function of the latest snapshot and the query. A cursor pins an older snapshot
         // that may expire (a 410), so those pages are read every time.
         let isCacheable = !query.contains("cursor")
-        let latest = catalog.snapshot
-        if isCacheable, let rendered = renderedPages.answer(for: query, asOf: latest.asOfOffset) {
-            if rendered.issuesCursor { catalog.markCursorIssued(from: latest) }
-            return .json(rendered.body)
+        if isCacheable {
+            let latest = catalog.snapshot
+            if let rendered = renderedPages.answer(for: query, asOf: latest.asOfOffset) {
+                if rendered.issuesCursor { catalog.markCursorIssued(from: latest) }
+                return .json(rendered.body)
+            }
         }
         let page: CatalogPage
         do {
