@@ -17,7 +17,8 @@ public struct InstrumentsAPI: Sendable {
     /// cost, and clients polling the first page of a filter ask the same question many times per snapshot.
     private let renderedPages = SnapshotAnswerCache<QueryParameters, RenderedPage>(maxEntries: 256, maxBytes: 8 << 20)
 
-    /// A page's JSON, and whether it hands out a cursor (the catalog must then hear of every answer that repeats it).
+    /// A page's JSON, and whether it hands out a cursor (the catalog must then hear of every answer that repeats it);
+    /// a value, usable from any thread.
     private struct RenderedPage: Sendable {
         let body: [UInt8]
         let issuesCursor: Bool

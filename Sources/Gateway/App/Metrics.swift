@@ -21,7 +21,8 @@ public final class Metrics: Sendable {
         }
     }
 
-    /// What tells series apart; the label text is built only when rendering, not on every request.
+    /// What tells series apart; the label text is built only when rendering, not on every request. A value, usable
+    /// from any thread.
     struct SeriesKey: Hashable {
         let method: HTTPMethod
         let route: String
