@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Projections
 import Services
+import Synchronization
 
 /// Everything `tape serve` runs in one process: the log, the projection runners, and the
 /// HTTP/WebSocket gateway answering from the projections.
@@ -238,14 +239,20 @@ public final class TapeServer: Sendable {
     }
 }
 
-/// A responder installed after the server that calls it was made; usable from any thread.
+/// A responder installed (once) after the server that calls it was made; usable from any thread.
 final class ForwardingResponder: Responder {
-    private let target = Locked<(any Responder)?>(nil)
+    private final class Target: Sendable {
+        let responder: any Responder
+        init(_ responder: any Responder) { self.responder = responder }
+    }
 
-    func install(_ responder: any Responder) { target.withLock { $0 = responder } }
+    // Read on every request by every loop: a lock-free reference, not a lock the loops would contend for.
+    private let target = AtomicLazyReference<Target>()
+
+    func install(_ responder: any Responder) { _ = target.storeIfNil(Target(responder)) }
 
     func respond(to request: HTTPRequest, context: RequestContext, reply: Reply) {
-        guard let responder = target.withLock({ $0 }) else {
+        guard let responder = target.load()?.responder else {
             reply.send(HTTPError(.serviceUnavailable, code: "starting", message: "the server is starting"))
             return
         }
