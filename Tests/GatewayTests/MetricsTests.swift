@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import Gateway
 
@@ -32,5 +33,13 @@ import Testing
         // Series render in label order, so the text is the same for the same counts.
         let totals = text.split(separator: "\n").filter { $0.hasPrefix("tape_http_requests_total{") }
         #expect(totals == totals.sorted())
+    }
+
+    @Test func requestsRecordedOnManyThreadsAddUp() {
+        let metrics = Metrics()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<1_000 { metrics.record(Self.entry("/instruments/list")) }
+        }
+        #expect(metrics.render(extra: []).contains(#"tape_http_requests_total{method="GET",route="/instruments/list",status="200"} 8000"#))
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Projections
 
 /// Request counts and latency histograms per route and status, rendered in the Prometheus
-/// text exposition format (version 0.0.4). Updated from any loop thread under a lock.
+/// text exposition format (version 0.0.4). Updated from any thread, each under its shard's lock.
 public final class Metrics: Sendable {
     /// Upper bounds of the latency buckets, in seconds.
     static let buckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
@@ -19,6 +19,12 @@ public final class Metrics: Sendable {
             sum += seconds
             for (i, bound) in Metrics.buckets.enumerated() where seconds <= bound { buckets[i] += 1 }
         }
+
+        mutating func add(_ other: Series) {
+            count += other.count
+            sum += other.sum
+            for i in buckets.indices { buckets[i] += other.buckets[i] }
+        }
     }
 
     /// What tells series apart; the label text is built only when rendering, not on every request. A value, usable
@@ -31,7 +37,11 @@ public final class Metrics: Sendable {
         var labels: String { "method=\"\(method.rawValue)\",route=\"\(route)\",status=\"\(status.rawValue)\"" }
     }
 
-    private let series = Locked<[SeriesKey: Series]>([:])
+    /// Every loop records every request it answers: one shared lock would have the loops queue on each other (and
+    /// stall behind one preempted while holding it). Each thread records into the shard its id picks instead, and
+    /// rendering adds the shards up.
+    private let shards = (0..<(1 << Metrics.shardBits)).map { _ in Locked<[SeriesKey: Series]>([:]) }
+    private static let shardBits = 3
 
     public init() {}
 
@@ -40,7 +50,14 @@ public final class Metrics: Sendable {
         let seconds = Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
         let key = SeriesKey(method: entry.method, route: Metrics.route(of: entry.target), status: entry.status)
         // Updated in place: copying a series out and back would copy its bucket array on every request.
-        series.withLock { $0[key, default: Series()].record(seconds) }
+        shards[shardOfCallingThread].withLock { $0[key, default: Series()].record(seconds) }
+    }
+
+    /// The calling thread's shard: its pthread id scrambled by Fibonacci hashing (ids are aligned addresses, whose
+    /// low bits alone would put every thread in one shard), then its top bits.
+    private var shardOfCallingThread: Int {
+        let scrambled = UInt64(pthread_self()) &* 0x9E37_79B9_7F4A_7C15
+        return Int(scrambled >> (64 - Metrics.shardBits))
     }
 
     /// The path with numeric segments folded into `{id}` and empty segments dropped, so that labels stay few.
@@ -59,7 +76,11 @@ public final class Metrics: Sendable {
     /// The exposition text: HTTP series, then whatever `extra` adds (log, projections, process).
     public func render(extra: [(name: String, help: String, type: String, samples: [(labels: String, value: Double)])]) -> String {
         var out = "# HELP tape_http_requests_total HTTP requests answered, by method, route and status.\n# TYPE tape_http_requests_total counter\n"
-        let snapshot = series.withLock { $0 }.map { (labels: $0.key.labels, series: $0.value) }.sorted { $0.labels < $1.labels }
+        var merged: [SeriesKey: Series] = [:]
+        for shard in shards {
+            for (key, series) in shard.withLock({ $0 }) { merged[key, default: Series()].add(series) }
+        }
+        let snapshot = merged.map { (labels: $0.key.labels, series: $0.value) }.sorted { $0.labels < $1.labels }
         for (labels, s) in snapshot { out += "tape_http_requests_total{\(labels)} \(s.count)\n" }
         out += "# HELP tape_http_request_duration_seconds Time to answer, by method, route and status.\n# TYPE tape_http_request_duration_seconds histogram\n"
         for (labels, s) in snapshot {
