@@ -129,6 +129,41 @@ import Testing
         #expect(response.errorMessage.contains("cursor"))
     }
 
+    // MARK: rendered pages
+
+    @Test func aRepeatedPageIsTheSameBytesUntilTheCatalogPublishesAgain() throws {
+        let query = "/instruments/list?exchange=NSE&limit=5"
+        let first = try api.get(query)
+        #expect(try api.get(query).body == first.body)
+        // The same parameters in another order are the same question.
+        #expect(try api.get("/instruments/list?limit=5&exchange=NSE").body == first.body)
+
+        let token = try #require(first.tokens.first)
+        try catalog.apply(LogEntry(offset: 334, time: Timestamp(seconds: 1_790_001_000), event: .instrumentDelisted(token: UInt32(token))))
+        catalog.publish(through: 335)
+        let after = try api.get(query)
+        #expect(after.object["as_of_offset"] as? Int == 335)
+        #expect(!after.tokens.contains(token))
+        #expect(after.tokens.dropLast() == first.tokens.dropFirst())
+    }
+
+    @Test func aRepeatedPageKeepsTheCursorItHandsOutAlive() throws {
+        let now = Locked<Int64>(0)
+        let catalog = try APIFixtures.makeCatalog(retainedSnapshots: 1, cursorLifetime: .seconds(300), clock: {
+            Timestamp(nanoseconds: now.withLock { $0 })
+        })
+        let api = InProcessAPI(catalog)
+        let page = try api.get("/instruments/list?limit=5")
+        now.withLock { $0 = 200_000_000_000 }
+        #expect(try api.get("/instruments/list?limit=5").body == page.body)
+        // 400 s after the first answer but 200 s after the repeat: the snapshot is kept for the cursor both handed out.
+        now.withLock { $0 = 400_000_000_000 }
+        catalog.publish(through: 1_000)
+        let next = try api.get("/instruments/list?limit=5&cursor=\(try #require(page.nextCursor))")
+        #expect(next.status == 200)
+        #expect(next.tokens.count == 5)
+    }
+
     // MARK: stats
 
     @Test func statsAreTheCatalogCountsWithSortedKeys() throws {

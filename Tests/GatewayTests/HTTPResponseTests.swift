@@ -59,3 +59,24 @@ import Testing
         #expect(error.response.headers["Content-Type"] == "application/json")
     }
 }
+
+extension HTTPResponseTests {
+    @Test func theHandlersFieldsKeepTheirOrderAndTheServersOwnFollow() {
+        let response = HTTPResponse(status: .ok, headers: ["X-A": "1", "Date": "then", "Content-Length": "99", "Connection": "x", "X-B": "2"], body: [1, 2])
+        let text = Self.text(response.serializedHead(version: .http1_1, keepAlive: false, date: Self.date, server: "Tape"))
+        #expect(text == "HTTP/1.1 200 OK\r\nX-A: 1\r\nDate: then\r\nX-B: 2\r\nServer: Tape\r\nContent-Length: 2\r\nConnection: close\r\n\r\n")
+    }
+
+    @Test func switchingProtocolsKeepsTheHandlersConnectionField() {
+        let response = HTTPResponse(status: .switchingProtocols, headers: ["Upgrade": "websocket", "Connection": "Upgrade"], body: [])
+        let text = Self.text(response.serializedHead(version: .http1_1, keepAlive: true, date: Self.date, server: ""))
+        #expect(text == "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nDate: \(Self.date)\r\n\r\n")
+    }
+
+    @Test func writingIntoABufferAppendsWhatSerializingReturns() {
+        var buffer: [UInt8] = [9]
+        let response = HTTPResponse.json(Array(#"{"a":1}"#.utf8))
+        response.write(answering: .get, version: .http1_1, keepAlive: true, date: Self.date, server: "Tape", to: &buffer)
+        #expect(buffer == [9] + response.serialized(answering: .get, version: .http1_1, keepAlive: true, date: Self.date, server: "Tape"))
+    }
+}

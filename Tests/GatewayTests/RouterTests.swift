@@ -39,6 +39,18 @@ import Testing
         #expect(Self.text(response) == "search reliance")
     }
 
+    @Test func literalSegmentWinsWhateverUnrelatedRoutesSitBetween() throws {
+        var router = Router()
+        router.get("/instruments/{token}") { _, context in .text("token \(context.parameter("token") ?? "")") }
+        for name in ["alerts", "keys", "users", "udf", "signals"] { router.get("/\(name)/{id}") { _, _ in .text(name) } }
+        router.get("/") { _, _ in .text("root") }
+        router.get("/instruments/list") { _, _ in .text("list") }
+        let responder = router.makeResponder()
+        #expect(Self.text(try Self.respond(responder, .get, "/instruments/list")) == "list")
+        #expect(Self.text(try Self.respond(responder, .get, "/instruments/7")) == "token 7")
+        #expect(Self.text(try Self.respond(responder, .get, "/")) == "root")
+    }
+
     @Test func unknownPathGets404InTheErrorEnvelope() throws {
         let response = try Self.respond(Self.makeRouter().makeResponder(), .get, "/nothing/here")
         #expect(response.status == .notFound)
@@ -49,6 +61,14 @@ import Testing
         let response = try Self.respond(Self.makeRouter().makeResponder(), .delete, "/instruments/INFY")
         #expect(response.status == .methodNotAllowed)
         #expect(response.headers["Allow"] == "GET, POST, HEAD, OPTIONS")
+    }
+
+    @Test func aLiteralRouteOwnsItsPathSoOtherMethodsAre405There() throws {
+        // POST /instruments/{token} matches the path too, but /instruments/search is another resource.
+        let response = try Self.respond(Self.makeRouter().makeResponder(), .post, "/instruments/search")
+        #expect(response.status == .methodNotAllowed)
+        #expect(response.headers["Allow"] == "GET, HEAD, OPTIONS")
+        #expect(Self.text(try Self.respond(Self.makeRouter().makeResponder(), .post, "/instruments/INFY")) == "posted")
     }
 
     @Test func headIsServedByTheGetRoute() throws {

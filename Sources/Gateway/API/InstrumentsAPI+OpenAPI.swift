@@ -1,9 +1,10 @@
 extension InstrumentsAPI {
-    /// Adds the instruments paths and schemas to `document`; kept beside the handlers so the two change together.
+    /// Adds the instruments reads and their schemas to `document`; kept beside the handlers so the two change together.
+    /// `access` says who the server lets read them (anyone, unless public reads are off).
     ///
     /// Objects are closed (`additionalProperties: false`) and every field is required, because the handlers always
     /// write every field; nullable fields say so with a type list, as JSON Schema 2020-12 does.
-    public static func describe(in document: inout OpenAPIDocument) {
+    public static func describe(in document: inout OpenAPIDocument, access: OpenAPIDocument.Access = .anyone) {
         document.addSchema("Instrument", """
             {"type":"object","additionalProperties":false,
              "required":["instrument_token","exchange_token","tradingsymbol","name","expiry","strike","tick_size",
@@ -55,8 +56,9 @@ extension InstrumentsAPI {
             """)
 
         let date = #"{"type":"string","format":"date","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#
-        document.addPath("/instruments/list", """
-            {"get":{"operationId":"listInstruments","summary":"One page of the filtered instruments, ordered by tradingsymbol then instrument_token.",
+        let (security, refusals) = (access.security, access.responses)
+        document.addOperation(.get, "/instruments/list", """
+            {"operationId":"listInstruments",\(security)"summary":"One page of the filtered instruments, ordered by tradingsymbol then instrument_token.",
               "parameters":[
                 {"name":"exchange","in":"query","schema":{"type":"string"},"description":"Exact exchange, e.g. NSE."},
                 {"name":"segment","in":"query","schema":{"type":"string"},"description":"Exact segment, e.g. NFO-OPT."},
@@ -71,34 +73,34 @@ extension InstrumentsAPI {
                  "description":"next_cursor of the previous page, unchanged; pages stay on that page's snapshot. Not with offset."},
                 {"name":"offset","in":"query","schema":{"type":"integer","minimum":0,"maximum":1000000000},
                  "description":"Skip this many matches; costs about offset/1000 catalog pages. Not with cursor."}],
-              "responses":{
+              "responses":{\(refusals)
                 "200":{"description":"A page.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/InstrumentPage"}}}},
                 "400":{"$ref":"#/components/responses/BadRequest"},
-                "410":{"$ref":"#/components/responses/Gone"}}}}
+                "410":{"$ref":"#/components/responses/Gone"}}}
             """)
-        document.addPath("/instruments/stats", """
-            {"get":{"operationId":"instrumentStats","summary":"Counts over the active instruments.",
-              "responses":{
+        document.addOperation(.get, "/instruments/stats", """
+            {"operationId":"instrumentStats",\(security)"summary":"Counts over the active instruments.",
+              "responses":{\(refusals)
                 "200":{"description":"The counts.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/InstrumentStats"}}}},
-                "400":{"$ref":"#/components/responses/BadRequest"}}}}
+                "400":{"$ref":"#/components/responses/BadRequest"}}}
             """)
-        document.addPath("/instruments/search", """
-            {"get":{"operationId":"searchInstruments","summary":"Active instruments ranked for typing: exact symbol, then prefix, then substring.",
+        document.addOperation(.get, "/instruments/search", """
+            {"operationId":"searchInstruments",\(security)"summary":"Active instruments ranked for typing: exact symbol, then prefix, then substring.",
               "parameters":[
                 {"name":"q","in":"query","required":true,"schema":{"type":"string","minLength":1}},
                 {"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":100,"default":30}}],
-              "responses":{
+              "responses":{\(refusals)
                 "200":{"description":"The best matches.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/InstrumentSearchResult"}}}},
-                "400":{"$ref":"#/components/responses/BadRequest"}}}}
+                "400":{"$ref":"#/components/responses/BadRequest"}}}
             """)
-        document.addPath("/instruments/{token}", """
-            {"get":{"operationId":"getInstrument","summary":"One instrument by instrument_token, active or delisted.",
+        document.addOperation(.get, "/instruments/{token}", """
+            {"operationId":"getInstrument",\(security)"summary":"One instrument by instrument_token, active or delisted.",
               "parameters":[
                 {"name":"token","in":"path","required":true,"schema":{"type":"integer","minimum":0,"maximum":4294967295}}],
-              "responses":{
+              "responses":{\(refusals)
                 "200":{"description":"The instrument.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Instrument"}}}},
                 "400":{"$ref":"#/components/responses/BadRequest"},
-                "404":{"$ref":"#/components/responses/NotFound"}}}}
+                "404":{"$ref":"#/components/responses/NotFound"}}}
             """)
     }
 }

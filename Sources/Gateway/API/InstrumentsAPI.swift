@@ -13,6 +13,16 @@ public struct InstrumentsAPI: Sendable {
 
     private let catalog: InstrumentCatalog
     private let today: @Sendable () -> CalendarDay
+    /// `/instruments/list` bodies by query, for the latest snapshot: rendering 50 instruments is most of a request's
+    /// cost, and clients polling the first page of a filter ask the same question many times per snapshot.
+    private let renderedPages = SnapshotAnswerCache<QueryParameters, RenderedPage>(maxEntries: 256, maxBytes: 8 << 20)
+
+    /// A page's JSON, and whether it hands out a cursor (the catalog must then hear of every answer that repeats it);
+    /// a value, usable from any thread.
+    private struct RenderedPage: Sendable {
+        let body: [UInt8]
+        let issuesCursor: Bool
+    }
 
     /// Makes the API over `catalog`; `today` says which day the expiry counts of `/instruments/stats` are for.
     public init(catalog: InstrumentCatalog, today: @escaping @Sendable () -> CalendarDay) {
@@ -28,8 +38,9 @@ public struct InstrumentsAPI: Sendable {
     }
 
     /// Registers the instruments routes and adds their description to `document`, for a server that serves
-    /// several APIs under one OpenAPI document (register `document` once all are added).
-    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument) {
+    /// several APIs under one OpenAPI document (register `document` once all are added). `access` is who the
+    /// middleware around `router` lets through; the routes themselves check no key.
+    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument, access: OpenAPIDocument.Access = .anyone) {
         let cors: [any Middleware] = [CORSMiddleware()]
         let api = self
         router.get("/instruments/list", middleware: cors) { request, _ in try api.list(request) }
@@ -38,7 +49,7 @@ public struct InstrumentsAPI: Sendable {
         router.get("/instruments/{token}", middleware: cors) { request, context in
             try api.instrument(request, token: context.parameter("token") ?? "")
         }
-        Self.describe(in: &document)
+        Self.describe(in: &document, access: access)
     }
 
     // MARK: handlers
@@ -58,6 +69,16 @@ public struct InstrumentsAPI: Sendable {
         if offset != nil, query.contains("cursor") {
             throw .invalidParameter("offset", "offset and cursor cannot be combined: page with next_cursor, or restart with offset alone")
         }
+        // Without a cursor the page is a function of the latest snapshot and the query. A cursor pins an older snapshot
+        // that may expire (a 410), so those pages are read every time.
+        let isCacheable = !query.contains("cursor")
+        if isCacheable {
+            let latest = catalog.snapshot
+            if let rendered = renderedPages.answer(for: query, asOf: latest.asOfOffset) {
+                if rendered.issuesCursor { catalog.markCursorIssued(from: latest) }
+                return .json(rendered.body)
+            }
+        }
         let page: CatalogPage
         do {
             if let offset {
@@ -75,6 +96,10 @@ public struct InstrumentsAPI: Sendable {
         json.key("next_cursor"); if let next = page.nextCursor { json.value(next) } else { json.null() }
         json.key("as_of_offset"); json.value(page.asOfOffset)
         json.endObject()
+        if isCacheable {
+            renderedPages.store(RenderedPage(body: json.bytes, issuesCursor: page.nextCursor != nil),
+                                byteCount: json.bytes.count, for: query, asOf: page.asOfOffset)
+        }
         return .json(json.bytes)
     }
 

@@ -1,6 +1,6 @@
 extension MarketDataAPI {
     /// Adds `/quotes` and `/candles` and their schemas to `document`, beside the handlers.
-    public static func describe(in document: inout OpenAPIDocument) {
+    public static func describe(in document: inout OpenAPIDocument, access: OpenAPIDocument.Access = .anyone) {
         let price = #"{"type":"number"}"#
         document.addSchema("Quote", """
             {"type":"object","additionalProperties":false,
@@ -37,18 +37,18 @@ extension MarketDataAPI {
                    "open":\(price),"high":\(price),"low":\(price),"close":\(price),"volume":{"type":"integer","minimum":0}}}},
                "as_of_offset":{"type":"integer","minimum":0}}}
             """)
-        document.addPath("/quotes", """
-            {"get":{"operationId":"getQuotes","summary":"The latest quote (last tick and day OHLC, change, volume) of each token.",
+        document.addOperation(.get, "/quotes", """
+            {"operationId":"getQuotes",\(access.security)"summary":"The latest quote (last tick and day OHLC, change, volume) of each token.",
               "parameters":[
                 {"name":"tokens","in":"query","required":true,"schema":{"type":"string","pattern":"^[0-9]+(,[0-9]+)*$"},
                  "description":"Comma-separated instrument tokens, at most 500."}],
-              "responses":{
+              "responses":{\(access.responses)
                 "200":{"description":"Quotes in the order asked; tokens without ticks are listed in missing.",
                        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/QuoteList"}}}},
-                "400":{"$ref":"#/components/responses/BadRequest"}}}}
+                "400":{"$ref":"#/components/responses/BadRequest"}}}
             """)
-        document.addPath("/candles", """
-            {"get":{"operationId":"getCandles","summary":"OHLCV bars of one instrument, oldest first; the open bar is included while it forms.",
+        document.addOperation(.get, "/candles", """
+            {"operationId":"getCandles",\(access.security)"summary":"OHLCV bars of one instrument, oldest first; the open bar is included while it forms.",
               "parameters":[
                 {"name":"token","in":"query","required":true,"schema":{"type":"integer","minimum":0,"maximum":4294967295}},
                 {"name":"resolution","in":"query","required":true,"schema":{"type":"string","enum":["1m","5m","15m","1h","1D","D"]}},
@@ -56,10 +56,10 @@ extension MarketDataAPI {
                 {"name":"to","in":"query","schema":{"type":"integer","minimum":0},"description":"Unix seconds, exclusive (bar start)."},
                 {"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":10000,"default":1000},
                  "description":"Keep the last limit bars of the range."}],
-              "responses":{
+              "responses":{\(access.responses)
                 "200":{"description":"The bars.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/CandleList"}}}},
                 "400":{"$ref":"#/components/responses/BadRequest"},
-                "404":{"$ref":"#/components/responses/NotFound"}}}}
+                "404":{"$ref":"#/components/responses/NotFound"}}}
             """)
     }
 }

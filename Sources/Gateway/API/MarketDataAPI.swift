@@ -22,12 +22,12 @@ public struct MarketDataAPI: Sendable {
     }
 
     /// Registers the routes and adds their description to `document`.
-    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument) {
+    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument, access: OpenAPIDocument.Access = .anyone) {
         let cors: [any Middleware] = [CORSMiddleware()]
         let api = self
         router.get("/quotes", middleware: cors) { request, _ in try api.quotes(request) }
         router.get("/candles", middleware: cors) { request, _ in try api.candles(request) }
-        Self.describe(in: &document)
+        Self.describe(in: &document, access: access)
     }
 
     /// `GET /quotes?tokens=1,2,3`: the latest quote of each token that has ticked, in the order asked.

@@ -4,14 +4,18 @@ import EventLog
 /// errors name the parameter; a value type, used on the thread handling the request.
 ///
 /// Unknown and repeated names are refused up front: a misspelt filter (`exchnage=NSE`) silently ignored would
-/// return the whole catalog, which is worse than a 400.
-struct QueryParameters: Sendable {
+/// return the whole catalog, which is worse than a 400. Equal when the same names have the same values, whatever
+/// their order in the query, so it also keys cached answers.
+struct QueryParameters: Sendable, Hashable {
+    /// The parameter that may carry an API key: authentication reads it, so every endpoint accepts and skips it.
+    static let apiKeyName = "api_key"
+
     private let values: [String: String]
 
     /// Reads the query of `request`, refusing names outside `allowed` and names given twice.
     init(_ request: HTTPRequest, allowed: [String]) throws(HTTPError) {
         var values: [String: String] = [:]
-        for (name, value) in request.queryItems {
+        for (name, value) in request.queryItems where name != Self.apiKeyName {
             guard allowed.contains(name) else {
                 throw .invalidParameter(name, code: "unknown_parameter",
                                         "unknown query parameter \"\(name)\"; this endpoint accepts \(allowed.joined(separator: ", "))")
@@ -43,11 +47,7 @@ struct QueryParameters: Sendable {
     /// A `YYYY-MM-DD` calendar day, or nil when absent.
     func day(_ name: String) throws(HTTPError) -> CalendarDay? {
         guard let text = values[name] else { return nil }
-        // Digits in fixed places first: `CalendarDay(iso:)` reads each part with `Int`, which would also take `+1`.
-        let isDigitShape = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { index, byte in
-            index == 4 || index == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
-        }
-        guard isDigitShape, let day = CalendarDay(iso: text) else {
+        guard let day = CalendarDay(exactly: text) else {
             throw .invalidParameter(name, "\(name) must be a date as YYYY-MM-DD, got \"\(text)\"")
         }
         return day

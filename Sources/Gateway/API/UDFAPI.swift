@@ -36,7 +36,7 @@ public struct UDFAPI: Sendable {
     }
 
     /// Registers `/udf/*` and adds them to `document`.
-    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument) {
+    public func register(on router: inout Router, describingIn document: inout OpenAPIDocument, access: OpenAPIDocument.Access = .anyone) {
         let cors: [any Middleware] = [CORSMiddleware()]
         let api = self
         router.get("/udf/config", middleware: cors) { _, _ in .json(api.config()) }
@@ -47,7 +47,7 @@ public struct UDFAPI: Sendable {
         router.get("/udf/marks", middleware: cors) { request, _ in .json(api.marks(request)) }
         router.get("/udf/timescale_marks", middleware: cors) { request, _ in .json(api.timescaleMarks(request)) }
         router.get("/udf/quotes", middleware: cors) { request, _ in .json(api.quotes(request)) }
-        Self.describe(in: &document)
+        Self.describe(in: &document, access: access)
     }
 
     // MARK: handlers

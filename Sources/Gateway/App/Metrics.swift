@@ -3,44 +3,84 @@ import Foundation
 import Projections
 
 /// Request counts and latency histograms per route and status, rendered in the Prometheus
-/// text exposition format (version 0.0.4). Updated from any loop thread under a lock.
+/// text exposition format (version 0.0.4). Updated from any thread, each under its shard's lock.
 public final class Metrics: Sendable {
     /// Upper bounds of the latency buckets, in seconds.
     static let buckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
 
+    /// One histogram's state; a value, owned by whoever holds the lock.
     struct Series {
         var count = 0
         var sum = 0.0
         var buckets = [Int](repeating: 0, count: Metrics.buckets.count)
+
+        mutating func record(_ seconds: Double) {
+            count += 1
+            sum += seconds
+            for (i, bound) in Metrics.buckets.enumerated() where seconds <= bound { buckets[i] += 1 }
+        }
+
+        mutating func add(_ other: Series) {
+            count += other.count
+            sum += other.sum
+            for i in buckets.indices { buckets[i] += other.buckets[i] }
+        }
     }
 
-    private let series = Locked<[String: Series]>([:])
+    /// What tells series apart; the label text is built only when rendering, not on every request. A value, usable
+    /// from any thread.
+    struct SeriesKey: Hashable {
+        let method: HTTPMethod
+        let route: String
+        let status: HTTPStatus
+
+        var labels: String { "method=\"\(method.rawValue)\",route=\"\(route)\",status=\"\(status.rawValue)\"" }
+    }
+
+    /// Every loop records every request it answers: one shared lock would have the loops queue on each other (and
+    /// stall behind one preempted while holding it). Each thread records into the shard its id picks instead, and
+    /// rendering adds the shards up.
+    private let shards = (0..<(1 << Metrics.shardBits)).map { _ in Locked<[SeriesKey: Series]>([:]) }
+    private static let shardBits = 3
 
     public init() {}
 
     /// Records one answered request.
     public func record(_ entry: AccessLogEntry) {
         let seconds = Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
-        let key = "method=\"\(entry.method.rawValue)\",route=\"\(Metrics.route(of: entry.target))\",status=\"\(entry.status.rawValue)\""
-        series.withLock { all in
-            var s = all[key] ?? Series()
-            s.count += 1
-            s.sum += seconds
-            for (i, bound) in Metrics.buckets.enumerated() where seconds <= bound { s.buckets[i] += 1 }
-            all[key] = s
-        }
+        let key = SeriesKey(method: entry.method, route: Metrics.route(of: entry.target), status: entry.status)
+        // Updated in place: copying a series out and back would copy its bucket array on every request.
+        shards[shardOfCallingThread].withLock { $0[key, default: Series()].record(seconds) }
     }
 
-    /// The path with numeric segments folded into `{id}`, so that labels stay few.
+    /// The calling thread's shard: its pthread id scrambled by Fibonacci hashing (ids are aligned addresses, whose
+    /// low bits alone would put every thread in one shard), then its top bits.
+    private var shardOfCallingThread: Int {
+        let scrambled = UInt64(pthread_self()) &* 0x9E37_79B9_7F4A_7C15
+        return Int(scrambled >> (64 - Metrics.shardBits))
+    }
+
+    /// The path with numeric segments folded into `{id}` and empty segments dropped, so that labels stay few.
     static func route(of target: String) -> String {
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-        return "/" + path.split(separator: "/").map { $0.allSatisfy(\.isNumber) ? "{id}" : String($0) }.joined(separator: "/")
+        // Bytes, not Characters: a request target is ASCII (RFC 3986), and this runs for every request.
+        let path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        let segments = path.split(separator: UInt8(ascii: "/"))
+        let isNumeric = { (segment: Substring.UTF8View) in segment.allSatisfy { (0x30...0x39).contains($0) } }
+        // The usual path is its own route (no numeric or empty segment): kept as it is rather than rebuilt.
+        if segments.reduce(0, { $0 + 1 + $1.count }) == path.count, !segments.contains(where: isNumeric) {
+            return String(Substring(path))
+        }
+        return "/" + segments.map { isNumeric($0) ? "{id}" : String(Substring($0)) }.joined(separator: "/")
     }
 
     /// The exposition text: HTTP series, then whatever `extra` adds (log, projections, process).
     public func render(extra: [(name: String, help: String, type: String, samples: [(labels: String, value: Double)])]) -> String {
         var out = "# HELP tape_http_requests_total HTTP requests answered, by method, route and status.\n# TYPE tape_http_requests_total counter\n"
-        let snapshot = series.withLock { $0 }.sorted { $0.key < $1.key }
+        var merged: [SeriesKey: Series] = [:]
+        for shard in shards {
+            for (key, series) in shard.withLock({ $0 }) { merged[key, default: Series()].add(series) }
+        }
+        let snapshot = merged.map { (labels: $0.key.labels, series: $0.value) }.sorted { $0.labels < $1.labels }
         for (labels, s) in snapshot { out += "tape_http_requests_total{\(labels)} \(s.count)\n" }
         out += "# HELP tape_http_request_duration_seconds Time to answer, by method, route and status.\n# TYPE tape_http_request_duration_seconds histogram\n"
         for (labels, s) in snapshot {

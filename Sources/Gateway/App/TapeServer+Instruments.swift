@@ -10,8 +10,7 @@ extension TapeServer {
     func registerInstrumentCommands(on router: inout Router) {
         router.on(.post, "/instruments", deferred: { [unowned self] request, _, reply in
             self.adminCommand(request, reply) { () throws(HTTPError) -> HTTPResponse in
-                let object = try Self.jsonObject(request)
-                let instrument = try Self.instrument(from: object, base: nil)
+                let instrument = try Self.instrument(from: try JSONObjectBody(request), base: nil)
                 if self.catalog.instrument(token: instrument.token)?.isActive == true {
                     throw HTTPError(.conflict, code: "already_listed", message: "instrument \(instrument.token) is listed; PATCH /instruments/\(instrument.token) changes it")
                 }
@@ -21,10 +20,12 @@ extension TapeServer {
         router.on(.patch, "/instruments/{token}", deferred: { [unowned self] request, context, reply in
             self.adminCommand(request, reply) { () throws(HTTPError) -> HTTPResponse in
                 let record = try self.activeInstrument(context)
-                let updated = try Self.instrument(from: try Self.jsonObject(request), base: record.instrument)
-                guard updated.token == record.token else {
-                    throw HTTPError.invalidParameter("instrument_token", "the token of an instrument cannot change")
+                let body = try JSONObjectBody(request)
+                // The path names the instrument; a token in the body could only contradict it.
+                guard !body.contains("instrument_token") else {
+                    throw HTTPError.invalidParameter("instrument_token", "instrument_token cannot be changed: the path names the instrument")
                 }
+                let updated = try Self.instrument(from: body, base: record.instrument)
                 guard updated != record.instrument else { return Self.offsetsJSON(nil, status: .ok) }
                 return try self.appendCatalog([.instrumentUpdated(updated)], status: .ok)
             }
@@ -126,46 +127,22 @@ extension TapeServer {
         j.key("last_offset"); if let range { j.value(range.upperBound) } else { j.null() }
     }
 
+    /// The Kite field names an instrument body may carry (`last_price` is accepted and ignored).
+    static let instrumentFields: Set<String> = ["instrument_token", "exchange_token", "tradingsymbol", "name", "expiry", "strike",
+                                                "tick_size", "lot_size", "instrument_type", "segment", "exchange", "last_price"]
+
     /// An instrument from Kite-named JSON fields; with `base`, absent fields keep its values.
-    static func instrument(from o: [String: Any], base: Instrument?) throws(HTTPError) -> Instrument {
-        func text(_ key: String) throws(HTTPError) -> String? {
-            guard let value = o[key] else { return nil }
-            guard let s = value as? String else { throw HTTPError.invalidParameter(key, "\(key) must be a string") }
-            return s
-        }
-        func number(_ key: String) throws(HTTPError) -> Double? {
-            guard let value = o[key] else { return nil }
-            // On Linux any NSNumber casts to Bool; a JSON true/false is the one whose type code is "c".
-            guard let n = value as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.isFinite else {
-                throw HTTPError.invalidParameter(key, "\(key) must be a number")
-            }
-            return n.doubleValue
-        }
-        func whole(_ key: String) throws(HTTPError) -> UInt32? {
-            guard let n = try number(key) else { return nil }
-            guard n >= 0, n <= Double(UInt32.max), n == n.rounded() else { throw HTTPError.invalidParameter(key, "\(key) must be a whole number from 0 to 4294967295") }
-            return UInt32(n)
-        }
-        var expiry = base?.expiry
-        if let value = o["expiry"] {
-            if value is NSNull { expiry = nil } else {
-                guard let s = value as? String, let day = CalendarDay(iso: s) else { throw HTTPError.invalidParameter("expiry", "expiry must be YYYY-MM-DD or null") }
-                expiry = day
-            }
-        }
-        guard let token = try whole("instrument_token") ?? base?.token else { throw HTTPError.invalidParameter("instrument_token", "instrument_token is required") }
-        guard let symbol = try text("tradingsymbol") ?? base?.tradingSymbol, !symbol.isEmpty else { throw HTTPError.invalidParameter("tradingsymbol", "tradingsymbol is required") }
-        guard let exchange = try text("exchange") ?? base?.exchange, !exchange.isEmpty else { throw HTTPError.invalidParameter("exchange", "exchange is required") }
-        let known: Set<String> = ["instrument_token", "exchange_token", "tradingsymbol", "name", "expiry", "strike", "tick_size",
-                                  "lot_size", "instrument_type", "segment", "exchange", "last_price"]
-        if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
-            throw HTTPError(.badRequest, code: "unknown_field", message: "unknown field \(unknown)")
-        }
+    static func instrument(from body: JSONObjectBody, base: Instrument?) throws(HTTPError) -> Instrument {
+        let expiry = try body.day("expiry") ?? base?.expiry
+        guard let token = try body.uint32("instrument_token") ?? base?.token else { throw HTTPError.invalidParameter("instrument_token", "instrument_token is required") }
+        guard let symbol = try body.string("tradingsymbol") ?? base?.tradingSymbol, !symbol.isEmpty else { throw HTTPError.invalidParameter("tradingsymbol", "tradingsymbol is required") }
+        guard let exchange = try body.string("exchange") ?? base?.exchange, !exchange.isEmpty else { throw HTTPError.invalidParameter("exchange", "exchange is required") }
+        try body.refuseFields(notIn: instrumentFields)
         return Instrument(
-            token: token, exchangeToken: try whole("exchange_token") ?? base?.exchangeToken ?? token >> 8,
-            tradingSymbol: symbol, name: try text("name") ?? base?.name ?? "", expiry: expiry,
-            strike: try number("strike") ?? base?.strike ?? 0, tickSize: try number("tick_size") ?? base?.tickSize ?? 0.05,
-            lotSize: try whole("lot_size") ?? base?.lotSize ?? 1, instrumentType: try text("instrument_type") ?? base?.instrumentType ?? "EQ",
-            segment: try text("segment") ?? base?.segment ?? exchange, exchange: exchange)
+            token: token, exchangeToken: try body.uint32("exchange_token") ?? base?.exchangeToken ?? token >> 8,
+            tradingSymbol: symbol, name: try body.string("name") ?? base?.name ?? "", expiry: expiry,
+            strike: try body.number("strike") ?? base?.strike ?? 0, tickSize: try body.number("tick_size") ?? base?.tickSize ?? 0.05,
+            lotSize: try body.uint32("lot_size") ?? base?.lotSize ?? 1, instrumentType: try body.string("instrument_type") ?? base?.instrumentType ?? "EQ",
+            segment: try body.string("segment") ?? base?.segment ?? exchange, exchange: exchange)
     }
 }

@@ -43,11 +43,11 @@ extension TapeServer {
         router.on(.post, "/users", deferred: { [unowned self] request, _, reply in
             self.command(reply) { () throws(HTTPError) -> HTTPResponse in
                 guard try self.caller(of: request).isAdmin else { throw Self.forbidden("creating users needs the admin key") }
-                let body = try Self.jsonObject(request)
-                guard let name = body["name"] as? String, !name.isEmpty, name.count <= 200 else {
-                    throw HTTPError.invalidParameter("name", "name must be a string of 1 to 200 characters")
+                let body = try JSONObjectBody(request)
+                guard let name = try body.string("name", lengths: 1...200) else {
+                    throw HTTPError.invalidParameter("name", "name is required: a string of 1 to 200 characters")
                 }
-                let isAdmin = body["admin"] as? Bool ?? false
+                let isAdmin = try body.bool("admin") ?? false
                 let id = self.ids.withLock { ids in
                     ids.user = max(ids.user, self.users.snapshot.nextUserID)
                     defer { ids.user += 1 }
@@ -70,9 +70,7 @@ extension TapeServer {
                 guard caller.isAdmin || caller.userID == userID else { throw Self.forbidden("a key can be issued by the admin or the user it is for") }
                 let exists = self.users.snapshot.user(id: userID) != nil || self.ids.withLock { $0.createdUsers.contains(userID) }
                 guard exists else { throw HTTPError(.notFound, code: "not_found", message: "no user \(userID)") }
-                let body = request.body.isEmpty ? [:] : try Self.jsonObject(request)
-                let label = body["label"] as? String ?? ""
-                guard label.count <= 200 else { throw HTTPError.invalidParameter("label", "label must be at most 200 characters") }
+                let label = try JSONObjectBody(request, allowsEmpty: true).string("label", lengths: 0...200) ?? ""
                 let keyID = self.ids.withLock { ids in
                     ids.key = max(ids.key, self.users.snapshot.nextKeyID)
                     defer { ids.key += 1 }
@@ -134,13 +132,6 @@ extension TapeServer {
     }
 
     static func forbidden(_ message: String) -> HTTPError { HTTPError(.forbidden, code: "forbidden", message: message) }
-
-    static func jsonObject(_ request: HTTPRequest) throws(HTTPError) -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)), let dictionary = object as? [String: Any] else {
-            throw HTTPError(.badRequest, code: "invalid_json", message: "the body must be a JSON object")
-        }
-        return dictionary
-    }
 
     static func json(status: HTTPStatus, _ fields: (inout JSONText) -> Void) -> HTTPResponse {
         var j = JSONText()

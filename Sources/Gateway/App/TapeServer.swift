@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Projections
 import Services
+import Synchronization
 
 /// Everything `tape serve` runs in one process: the log, the projection runners, and the
 /// HTTP/WebSocket gateway answering from the projections.
@@ -42,6 +43,8 @@ public final class TapeServer: Sendable {
     /// Pushes ticks to `/ws/v2` and `/ws/kite` sessions; started by `start()`.
     public let hub: StreamHub
     let journal: SessionJournal
+    /// The demo key the chart page is pre-filled with (demo mode only).
+    let pageKey = Locked<String?>(nil)
     /// The tick feed, if one is configured; supervised (degraded health, backoff), started by `start()`.
     public let feed: FeedSupervisor?
     /// `POST /ticks`: validation, idempotency keys, appends.
@@ -115,6 +118,7 @@ public final class TapeServer: Sendable {
         // stored property is set and installed in the forwarding responder before start.
         http = HTTPServer(configuration: configuration, responder: responder)
         var router = Router()
+        var document = OpenAPIDocument()
         router.use(RequestIDMiddleware())
         let metrics = self.metrics
         router.use(AccessLogMiddleware { metrics.record($0) })
@@ -129,17 +133,24 @@ public final class TapeServer: Sendable {
         let udf = UDFAPI(catalog: catalog, candles: candles, quotes: quotes,
                          marks: { [unowned self] token, from, to, userID in self.chartMarks(token: token, from: from, to: to, userID: userID) },
                          userOf: { [unowned self] request in try? self.caller(of: request).userID })
-        var document = OpenAPIDocument()
         // Market-data reads are public unless `TAPE_PUBLIC_READS=off`.
+        let access: OpenAPIDocument.Access = settings.allowsPublicReads ? .anyone : .anyValidKey
         let readMiddleware: [any Middleware] = settings.allowsPublicReads ? [] :
             [AuthMiddleware { [unowned self] request throws(HTTPError) in try self.authenticate(request) }]
         router.group(middleware: readMiddleware) { reads in
-            instruments.register(on: &reads, describingIn: &document)
-            marketData.register(on: &reads, describingIn: &document)
-            udf.register(on: &reads, describingIn: &document)
-            document.register(on: &reads)
+            instruments.register(on: &reads, describingIn: &document, access: access)
+            marketData.register(on: &reads, describingIn: &document, access: access)
+            udf.register(on: &reads, describingIn: &document, access: access)
         }
         registerSignalRoutes(on: &router, readMiddleware: readMiddleware)
+        router.get("/") { [unowned self] _, _ in
+            var response = HTTPResponse(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"],
+                                        body: .bytes(ChartPage.html(demoKey: self.pageKey.withLock { $0 })))
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        }
+        Self.describeRoutes(in: &document, readAccess: access)
+        document.register(on: &router)
         extraRoutes(&router, self)
         responder.install(router.makeResponder())
     }
@@ -189,6 +200,7 @@ public final class TapeServer: Sendable {
         records.append(Record(time: Timestamp.now(), event: event))
         try log.append(records)
         try usersRunner.catchUp()
+        pageKey.withLock { $0 = plaintext }
         return plaintext
     }
 
@@ -225,7 +237,7 @@ public final class TapeServer: Sendable {
         if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
             return String(authorization.dropFirst(7))
         }
-        return request.queryValue("api_key")
+        return request.queryValue(QueryParameters.apiKeyName)
     }
 
     // MARK: health and metrics
@@ -326,14 +338,20 @@ public final class TapeServer: Sendable {
     }
 }
 
-/// A responder installed after the server that calls it was made; usable from any thread.
+/// A responder installed (once) after the server that calls it was made; usable from any thread.
 final class ForwardingResponder: Responder {
-    private let target = Locked<(any Responder)?>(nil)
+    private final class Target: Sendable {
+        let responder: any Responder
+        init(_ responder: any Responder) { self.responder = responder }
+    }
 
-    func install(_ responder: any Responder) { target.withLock { $0 = responder } }
+    // Read on every request by every loop: a lock-free reference, not a lock the loops would contend for.
+    private let target = AtomicLazyReference<Target>()
+
+    func install(_ responder: any Responder) { _ = target.storeIfNil(Target(responder)) }
 
     func respond(to request: HTTPRequest, context: RequestContext, reply: Reply) {
-        guard let responder = target.withLock({ $0 }) else {
+        guard let responder = target.load()?.responder else {
             reply.send(HTTPError(.serviceUnavailable, code: "starting", message: "the server is starting"))
             return
         }

@@ -15,6 +15,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// Makes a header list from literal pairs, in order.
     public init(dictionaryLiteral elements: (String, String)...) {
+        // Room for the fields middleware adds on the way out (request id, CORS), so they do not regrow the list.
+        fields.reserveCapacity(elements.count + 2)
         for (name, value) in elements { add(name, value) }
     }
 

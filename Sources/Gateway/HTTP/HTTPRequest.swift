@@ -1,5 +1,3 @@
-import Foundation
-
 /// A complete HTTP/1.1 request as parsed from the wire; a value type, usable from any thread.
 public struct HTTPRequest: Sendable, Equatable {
     /// The request method.
@@ -35,14 +33,15 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 
     /// The query's `name=value` pairs in order, percent-decoded with `+` read as a space (HTML form encoding).
+    /// A malformed escape leaves that name or value as received.
     public var queryItems: [(name: String, value: String)] {
-        guard let query else { return [] }
-        return query.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (part: Substring) in
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
-            }
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [] }
+        // Split as bytes: the separators are ASCII, and walking Characters cost more than the rest of the parsing.
+        let query = target.utf8[target.utf8.index(after: mark)...]
+        return query.split(separator: UInt8(ascii: "&")).map { pair in
+            let decode = { (part: Substring.UTF8View) in Substring(part).percentDecoded(plusAsSpace: true) ?? String(Substring(part)) }
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return (decode(pair), "") }
+            return (decode(pair[..<equals]), decode(pair[pair.index(after: equals)...]))
         }
     }
 

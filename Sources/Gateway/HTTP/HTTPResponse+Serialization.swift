@@ -23,42 +23,82 @@ extension HTTPResponse {
 
     /// The status line and header section, including the framing, `Date`, `Server` and `Connection` fields.
     func serializedHead(version: HTTPVersion, keepAlive: Bool, date: String, server: String) -> [UInt8] {
-        var head = "HTTP/1.1 \(status.rawValue) \(status.reasonPhrase)\r\n"
-        var fields = headers
-        // RFC 9110 §6.6.1: an origin server with a clock MUST send Date.
-        if fields["Date"] == nil { fields.add("Date", date) }
-        if fields["Server"] == nil, !server.isEmpty { fields.add("Server", server) }
-        fields.remove("Content-Length")
-        fields.remove("Transfer-Encoding")
-        switch framing(for: version) {
-        case .length(let count): fields.add("Content-Length", String(count))
-        case .chunked: fields.add("Transfer-Encoding", "chunked")
-        case .untilClose, .none: break
-        }
-        if status != .switchingProtocols {
-            fields.remove("Connection")
-            if !keepAlive || framing(for: version) == .untilClose {
-                fields.add("Connection", "close")
-            } else if version == .http1_0 {
-                fields.add("Connection", "keep-alive")
-            }
-        }
-        for field in fields {
-            // RFC 9110 §5.5: CR and LF never appear in a field; dropping them stops a value that echoes client
-            // input from splitting the response.
-            head += "\(field.name.withoutLineBreaks): \(field.value.withoutLineBreaks)\r\n"
-        }
-        head += "\r\n"
-        return Array(head.utf8)
+        var bytes: [UInt8] = []
+        writeHead(version: version, keepAlive: keepAlive, date: date, server: server, to: &bytes)
+        return bytes
     }
 
     /// The whole response for a complete body; a HEAD request gets the same head and no content (RFC 9110 §9.3.2).
     func serialized(answering method: HTTPMethod, version: HTTPVersion, keepAlive: Bool, date: String, server: String) -> [UInt8] {
-        var bytes = serializedHead(version: version, keepAlive: keepAlive, date: date, server: server)
+        var bytes: [UInt8] = []
+        write(answering: method, version: version, keepAlive: keepAlive, date: date, server: server, to: &bytes)
+        return bytes
+    }
+
+    /// Appends `serialized(answering:…)` to `bytes`, so a connection writes it straight into its output buffer.
+    func write(answering method: HTTPMethod, version: HTTPVersion, keepAlive: Bool, date: String, server: String, to bytes: inout [UInt8]) {
+        writeHead(version: version, keepAlive: keepAlive, date: date, server: server, to: &bytes)
         if method != .head, !status.forbidsContent, case .bytes(let content) = body {
             bytes += content
         }
-        return bytes
+    }
+
+    /// Appends `serializedHead(…)` to `bytes`. The handler's fields keep their order; the server's own follow them:
+    /// `Date` and `Server` unless the handler set them, then the framing, then `Connection`.
+    func writeHead(version: HTTPVersion, keepAlive: Bool, date: String, server: String, to bytes: inout [UInt8]) {
+        let framing = framing(for: version)
+        // A 101 keeps the handler's `Connection: Upgrade`; every other `Connection` is the server's to say.
+        let ownsConnection = status != .switchingProtocols
+        bytes.append(contentsOf: "HTTP/1.1 ".utf8)
+        bytes.append(contentsOf: String(status.rawValue).utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: status.reasonPhrase.utf8)
+        bytes.append(contentsOf: Self.lineEnd)
+        var hasDate = false, hasServer = false
+        for field in headers {
+            let name = field.name
+            if name.lowercasedASCIIEquals("Content-Length") || name.lowercasedASCIIEquals("Transfer-Encoding")
+                || (ownsConnection && name.lowercasedASCIIEquals("Connection")) { continue }
+            hasDate = hasDate || name.lowercasedASCIIEquals("Date")
+            hasServer = hasServer || name.lowercasedASCIIEquals("Server")
+            Self.writeField(name, field.value, to: &bytes)
+        }
+        // RFC 9110 §6.6.1: an origin server with a clock MUST send Date.
+        if !hasDate { Self.writeField("Date", date, to: &bytes) }
+        if !hasServer, !server.isEmpty { Self.writeField("Server", server, to: &bytes) }
+        switch framing {
+        case .length(let count): Self.writeField("Content-Length", String(count), to: &bytes)
+        case .chunked: Self.writeField("Transfer-Encoding", "chunked", to: &bytes)
+        case .untilClose, .none: break
+        }
+        if ownsConnection {
+            if !keepAlive || framing == .untilClose {
+                Self.writeField("Connection", "close", to: &bytes)
+            } else if version == .http1_0 {
+                Self.writeField("Connection", "keep-alive", to: &bytes)
+            }
+        }
+        bytes.append(contentsOf: Self.lineEnd)
+    }
+
+    private static let lineEnd: [UInt8] = [0x0D, 0x0A]
+
+    /// Appends `name: value` and CRLF. RFC 9110 §5.5: CR and LF never appear in a field; dropping them stops a value
+    /// that echoes client input from splitting the response.
+    private static func writeField(_ name: String, _ value: String, to bytes: inout [UInt8]) {
+        writeWithoutLineBreaks(name, to: &bytes)
+        bytes.append(contentsOf: ": ".utf8)
+        writeWithoutLineBreaks(value, to: &bytes)
+        bytes.append(contentsOf: lineEnd)
+    }
+
+    private static func writeWithoutLineBreaks(_ text: String, to bytes: inout [UInt8]) {
+        let isLineBreak = { (byte: UInt8) in byte == 0x0D || byte == 0x0A }
+        if text.utf8.contains(where: isLineBreak) {
+            bytes.append(contentsOf: text.utf8.filter { !isLineBreak($0) })
+        } else {
+            bytes.append(contentsOf: text.utf8)
+        }
     }
 
     /// One chunk of chunked content: size in hex, CRLF, data, CRLF (RFC 9112 §7.1); empty input yields nothing.
@@ -72,12 +112,4 @@ extension HTTPResponse {
 
     /// The interim response sent before reading content the client is holding back (RFC 9110 §10.1.1).
     static let continueHead: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-}
-
-extension String {
-    /// The string with every CR and LF removed (usually the string itself, returned without copying).
-    fileprivate var withoutLineBreaks: String {
-        guard utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return self }
-        return String(decoding: utf8.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
-    }
 }

@@ -101,12 +101,20 @@ public struct Router: Sendable {
         routes.append(Route(method: method, pattern: RoutePattern(path), middleware: middleware, handler: responder))
     }
 
+    /// Every route added so far as its method and pattern (`/instruments/{token}`), in the order added; tests check
+    /// each one against the OpenAPI document.
+    var registeredRoutes: [(method: HTTPMethod, path: String)] {
+        routes.map { ($0.method, $0.pattern.description) }
+    }
+
     /// Freezes the routes and middleware into a responder for `HTTPServer`.
     public func makeResponder() -> any Responder {
         // A stable sort: among equally specific patterns, the first added wins.
+        // Ordered by each pattern's segment kinds (literal before parameter, position by position): a strict weak
+        // order, so `/instruments/list` comes before `/instruments/{token}` however many routes are in between.
         let ordered = routes.enumerated().sorted { lhs, rhs in
-            if lhs.element.pattern.isMoreSpecific(than: rhs.element.pattern) { return true }
-            if rhs.element.pattern.isMoreSpecific(than: lhs.element.pattern) { return false }
+            let (a, b) = (lhs.element.pattern.specificityKey, rhs.element.pattern.specificityKey)
+            if a != b { return a.lexicographicallyPrecedes(b) }
             return lhs.offset < rhs.offset
         }.map(\.element)
         let frozen = ordered.map { RoutingResponder.FrozenRoute(route: $0, responder: $0.responder) }

@@ -12,8 +12,14 @@ struct RoutingResponder: Responder {
         var allowed: [HTTPMethod] = []
         var fallback: (FrozenRoute, [String: String])?
         var firstMatch: (FrozenRoute, [String: String])?
+        let segments = request.path.split(separator: "/")
+        // The most specific pattern that matches names the resource (routes are sorted that way). A less specific one
+        // that matches too is another resource: `PATCH /instruments/search` is a 405, not `/instruments/{token}`.
+        var resource: RoutePattern?
         for frozen in routes {
-            guard let parameters = frozen.route.pattern.match(request.path) else { continue }
+            guard let parameters = frozen.route.pattern.match(segments: segments) else { continue }
+            if let resource, !frozen.route.pattern.hasSameShape(as: resource) { continue }
+            resource = frozen.route.pattern
             if frozen.route.method == request.method {
                 run(frozen.responder, parameters: parameters, request: request, context: context, reply: reply)
                 return

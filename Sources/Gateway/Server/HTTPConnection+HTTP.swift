@@ -72,17 +72,17 @@ extension HTTPConnection {
                 answer(HTTPError.internalError.response, to: request)
                 return
             }
-            append(response.serializedHead(version: request.version, keepAlive: true, date: date, server: serverName))
+            appendOutput { response.writeHead(version: request.version, keepAlive: true, date: date, server: serverName, to: &$0) }
             startWebSocket(request: request, upgrade: upgrade)
             return
         }
         switch response.body {
         case .bytes:
-            append(response.serialized(answering: request.method, version: request.version, keepAlive: keepAlive, date: date, server: serverName))
+            appendOutput { response.write(answering: request.method, version: request.version, keepAlive: keepAlive, date: date, server: serverName, to: &$0) }
             if !keepAlive { closeAfterFlush = true }
         case .stream(let produce):
             let framing = response.framing(for: request.version)
-            append(response.serializedHead(version: request.version, keepAlive: keepAlive, date: date, server: serverName))
+            appendOutput { response.writeHead(version: request.version, keepAlive: keepAlive, date: date, server: serverName, to: &$0) }
             guard request.method != .head, framing != .none else {
                 if !keepAlive { closeAfterFlush = true }
                 return
@@ -96,7 +96,8 @@ extension HTTPConnection {
     /// Writes a final response that is not tied to a parsed request (errors, timeouts, the connection cap) and closes.
     func answerAndClose(_ response: HTTPResponse) {
         endExchange()
-        append(response.serialized(answering: .get, version: .http1_1, keepAlive: false, date: runtime.dateHeader, server: server.configuration.serverName))
+        let date = runtime.dateHeader, serverName = server.configuration.serverName
+        appendOutput { response.write(answering: .get, version: .http1_1, keepAlive: false, date: date, server: serverName, to: &$0) }
         closeAfterFlush = true
         flush()
     }

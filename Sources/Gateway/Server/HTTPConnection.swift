@@ -191,9 +191,14 @@ final class HTTPConnection: EventSource {
 
     /// Queues bytes for sending; `flush()` sends them.
     func append(_ bytes: [UInt8]) {
+        appendOutput { $0 += bytes }
+    }
+
+    /// Queues what `write` appends to the output buffer, for encoders that write in place rather than build an array.
+    func appendOutput(_ write: (inout [UInt8]) -> Void) {
         // The write-stall timeout counts from when output was first waiting, not from the last write long ago.
         if pendingWriteBytes == 0 { lastWriteProgressAt = runtime.now }
-        writeBuffer += bytes
+        write(&writeBuffer)
     }
 
     /// Writes as much as the socket takes, pulling more from the outbox while there is room; ends a closing connection.

@@ -269,12 +269,14 @@ public final class InstrumentCatalog: Projection, @unchecked Sendable {
         if hasMore, let last = instruments.last {
             next = CatalogCursor(asOfOffset: snapshot.asOfOffset, tradingSymbol: last.instrument.tradingSymbol,
                                  token: last.token).encoded()
-            markIssued(snapshot)
+            markCursorIssued(from: snapshot)
         }
         return CatalogPage(instruments: instruments, total: total, asOfOffset: snapshot.asOfOffset, nextCursor: next)
     }
 
-    private func markIssued(_ snapshot: CatalogSnapshot) {
+    /// Keeps `snapshot` for cursors as if a page from it had just handed one out: for callers that answer a page
+    /// they rendered earlier from the same snapshot, with the same `next_cursor`.
+    public func markCursorIssued(from snapshot: CatalogSnapshot) {
         let now = clock()
         published.withLock { state in
             if let i = state.history.firstIndex(where: { $0.snapshot === snapshot }) {
