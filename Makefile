@@ -3,6 +3,8 @@ SWIFT ?= swift
 DATA ?= data
 APT_PACKAGES := liblz4-dev libsqlite3-dev lz4 pkg-config
 BENCH_PACKAGES := wrk nginx-light curl
+# The chart page is tested in a real headless browser.
+TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Installs the listed Debian packages that are missing, and only those.
@@ -28,16 +30,19 @@ build: deps
 run: build
 	.build/release/tape serve --demo --data $(DATA)
 
-# The official Kite client, which the /ws/kite tests drive (pip; Debian's Python needs --break-system-packages).
+# The official Kite client, which the /ws/kite tests drive, and websockets, which drives chromium over the
+# DevTools protocol (pip; Debian's Python needs --break-system-packages).
 PYTHON ?= python3
 python-deps:
 	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { echo "installing: python3 python3-pip"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-pip; }
-	@$(PYTHON) -c 'import kiteconnect' 2>/dev/null || { echo "installing: kiteconnect (pip)"; \
-		$(PYTHON) -m pip install -q kiteconnect 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages kiteconnect; }
+	@$(PYTHON) -c 'import kiteconnect, websockets.sync.client' 2>/dev/null || { echo "installing: kiteconnect websockets (pip)"; \
+		$(PYTHON) -m pip install -q kiteconnect 'websockets>=12' 2>/dev/null || \
+		$(PYTHON) -m pip install -q --break-system-packages kiteconnect 'websockets>=12'; }
 
 # Builds and runs every test (Swift Testing).
 test: deps python-deps
+	$(call install_missing,$(TEST_PACKAGES))
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 

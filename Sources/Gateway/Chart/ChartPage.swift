@@ -183,13 +183,13 @@ function draw() {
   canvas.dataset.markers = tape.markers.length;
   canvas.dataset.lastClose = candles.length ? candles[candles.length - 1].close : "";
   if (!candles.length) { g.fillStyle = "#8a93a6"; g.fillText(tape.instrument ? "no candles yet" : "pick an instrument", 20, 40); return; }
-  const axis = 70, top = 36, bottom = 24, plotWidth = width - axis, plotHeight = height - top - bottom;
+  const axis = 70, top = 48, bottom = 24, plotWidth = width - axis, plotHeight = height - top - bottom;
   const step = Math.max(3, Math.min(16, plotWidth / Math.max(candles.length, 20)));
   const visible = candles.slice(-Math.floor(plotWidth / step));
   let low = Math.min(...visible.map(c => c.low)), high = Math.max(...visible.map(c => c.high));
   if (high === low) { high += 1; low -= 1; }
   const y = (price) => top + (high - price) / (high - low) * plotHeight;
-  const x = (i) => i * step + step / 2;
+  const x = (i) => plotWidth - (visible.length - i) * step + step / 2;   // the latest bar at the right edge
   g.strokeStyle = "#222a36"; g.fillStyle = "#8a93a6"; g.font = "11px system-ui";
   for (let i = 0; i <= 5; i++) {
     const price = low + (high - low) * i / 5, py = y(price);
@@ -230,7 +230,7 @@ async function loadAlerts() {
   for (const a of items) {
     const row = document.createElement("div");
     row.className = "alert";
-    row.textContent = "#" + a.id + " " + a.condition + " " + (a.price ?? "") + " on " + a.token + " — fired " + (a.firing_count ?? 0) + "×";
+    row.textContent = "#" + a.id + " " + a.condition + " " + (a.price ?? "") + " on " + a.token + " — fired " + (a.firings ?? 0) + "×";
     $("alerts").appendChild(row);
   }
 }
