@@ -83,8 +83,11 @@ public final class TapeServer: Sendable {
                            options: LogOptions(segmentSize: settings.segmentSize, durability: settings.durability))
         let log = self.log, databasePath = settings.dataDirectory + "/projections.sqlite"
         // Each runner reads the log through its own reader and writes the shared SQLite file on its own connection.
-        func runner(_ projection: any Projection) throws -> ProjectionRunner {
-            ProjectionRunner(projection: projection, log: try log.makeReader(), databasePath: databasePath)
+        // Tick-heavy projections commit at most every 250 ms while live: far fewer SQLite writes, and their
+        // readers (REST) see ticks that late at most; WebSocket sessions get ticks from the hub, not from them.
+        func runner(_ projection: any Projection, liveCommitInterval: Duration = .zero) throws -> ProjectionRunner {
+            ProjectionRunner(projection: projection, log: try log.makeReader(), databasePath: databasePath,
+                             liveCommitInterval: liveCommitInterval)
         }
         catalog = InstrumentCatalog()
         catalogRunner = try runner(catalog)
@@ -93,9 +96,9 @@ public final class TapeServer: Sendable {
         sessions = SessionsProjection()
         sessionsRunner = try runner(sessions)
         quotes = QuotesProjection()
-        quotesRunner = try runner(quotes)
+        quotesRunner = try runner(quotes, liveCommitInterval: .milliseconds(250))
         candles = CandlesProjection()
-        candlesRunner = try runner(candles)
+        candlesRunner = try runner(candles, liveCommitInterval: .milliseconds(250))
         signals = SignalsProjection()
         signalsRunner = try runner(signals)
         alerts = AlertsProjection()

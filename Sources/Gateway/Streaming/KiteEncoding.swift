@@ -13,16 +13,25 @@ struct KiteEncoding: StreamEncoding {
             ?? []
     }
 
-    func message(joining fragments: [[UInt8]]) -> StreamMessage {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(2 + fragments.reduce(0) { $0 + 2 + $1.count })
-        let packets = fragments.filter { !$0.isEmpty }.prefix(Int(UInt16.max))
-        bytes.appendBigEndian(UInt16(packets.count))
-        for packet in packets {
-            bytes.appendBigEndian(UInt16(packet.count))
-            bytes.append(contentsOf: packet)
-        }
-        return StreamMessage(isBinary: true, bytes: bytes)
+    var isBinary: Bool { true }
+
+    /// Two bytes for the packet count, filled in by `finish`.
+    func begin(_ bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(2048)
+        bytes.append(contentsOf: [0, 0])
+    }
+
+    func append(_ fragment: [UInt8], to bytes: inout [UInt8], index: Int) {
+        bytes.appendBigEndian(UInt16(fragment.count))
+        bytes.append(contentsOf: fragment)
+    }
+
+    /// A frame holds at most 65,535 packets: the hub sends long before (`maxBatchBytes`).
+    func finish(_ bytes: inout [UInt8], count: Int) {
+        let n = UInt16(clamping: count)
+        bytes[0] = UInt8(n >> 8)
+        bytes[1] = UInt8(n & 0xFF)
     }
 
     var heartbeat: StreamMessage? { StreamMessage(isBinary: true, bytes: KiteFrame.heartbeat) }

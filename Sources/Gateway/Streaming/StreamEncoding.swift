@@ -41,8 +41,14 @@ public protocol StreamEncoding: Sendable {
     var slot: Int { get }
     /// One tick, in `mode`, as a piece of a message.
     func fragment(of update: TickUpdate, mode: StreamMode) -> [UInt8]
-    /// The message carrying `fragments`, in order.
-    func message(joining fragments: [[UInt8]]) -> StreamMessage
+    /// Whether messages are binary (else UTF-8 text).
+    var isBinary: Bool { get }
+    /// Starts a message in `bytes` (which is emptied first).
+    func begin(_ bytes: inout [UInt8])
+    /// Appends the `index`th fragment (0-based) of the message being built.
+    func append(_ fragment: [UInt8], to bytes: inout [UInt8], index: Int)
+    /// Completes a message of `count` fragments.
+    func finish(_ bytes: inout [UInt8], count: Int)
     /// What an idle session is sent every `heartbeatInterval`, if the protocol has such a thing.
     var heartbeat: StreamMessage? { get }
 }
@@ -50,6 +56,15 @@ public protocol StreamEncoding: Sendable {
 extension StreamEncoding {
     /// No heartbeat by default.
     public var heartbeat: StreamMessage? { nil }
+
+    /// The message carrying `fragments`, in order.
+    public func message(joining fragments: [[UInt8]]) -> StreamMessage {
+        var bytes: [UInt8] = []
+        begin(&bytes)
+        for (index, fragment) in fragments.enumerated() { append(fragment, to: &bytes, index: index) }
+        finish(&bytes, count: fragments.count)
+        return StreamMessage(isBinary: isBinary, bytes: bytes)
+    }
 }
 
 extension WebSocket {

@@ -245,7 +245,18 @@ public final class StreamHub: Sendable {
     public var sessionCount: Int { state.withLock { $0.sessions.count } }
 
     /// Counters since start.
-    public var totals: Totals { state.withLock { $0.totals } }
+    public var totals: Totals {
+        state.withLock { s in
+            // Closed sessions' counts were added to `s.totals` when they left; add the open ones'.
+            var totals = s.totals
+            for session in s.sessions.values {
+                totals.delivered += session.deliveredCount
+                totals.conflated += session.conflatedCount
+                totals.dropped += session.droppedCount
+            }
+            return totals
+        }
+    }
 
     /// Per-session counters of the open sessions, by id.
     public func sessionStatistics() -> [SessionStatistics] {
@@ -310,7 +321,7 @@ public final class StreamHub: Sendable {
                         cache[subscriber.slot] = fragment
                     }
                     let session = subscriber.session
-                    if session.pending.isEmpty, !session.isWaiting {
+                    if !session.isWaiting {
                         session.isWaiting = true
                         session.pendingSince = now
                         s.waiting.append(session)
@@ -329,7 +340,7 @@ public final class StreamHub: Sendable {
         let message = StreamMessage(isBinary: false, bytes: V2Encoding.signalMessage(signal, time: entry.time, offset: entry.offset))
         for subscriber in subscribers where subscriber.session.protocolName == "v2" {
             let session = subscriber.session
-            if !session.pending.isEmpty {
+            if session.hasPending {
                 if session.isWaiting { s.waiting.removeAll { $0 === session } }
                 flush([session], now: now, in: &s)
             }
@@ -357,9 +368,9 @@ public final class StreamHub: Sendable {
     private func housekeeping(now: ContinuousClock.Instant) {
         state.withLock { s in
             // Congested sessions keep their conflated ticks without being in `waiting`: retry them.
-            let congested = s.sessions.values.filter { !$0.pending.isEmpty && !$0.isWaiting }
+            let congested = s.sessions.values.filter { $0.hasPending && !$0.isWaiting }
             flush(congested, now: now, in: &s)
-            for session in s.sessions.values where session.pending.isEmpty && now - session.lastSend >= settings.heartbeatInterval {
+            for session in s.sessions.values where !session.hasPending && now - session.lastSend >= settings.heartbeatInterval {
                 guard let heartbeat = session.encoding.heartbeat else { continue }
                 session.lastSend = now
                 _ = session.socket.send(heartbeat)
@@ -369,13 +380,10 @@ public final class StreamHub: Sendable {
 
     private func flush(_ sessions: [StreamSession], now: ContinuousClock.Instant, in s: inout State) {
         for session in sessions {
-            let delivered = session.deliveredCount, conflated = session.conflatedCount
             let keepsUp = session.flush(now: now, patience: settings.patience)
-            s.totals.delivered += session.deliveredCount - delivered
-            s.totals.conflated += session.conflatedCount - conflated
             if !keepsUp {
                 closeSlow(session, in: &s)
-            } else if !session.pending.isEmpty, !session.isWaiting {
+            } else if session.hasPending, !session.isWaiting {
                 // Still congested: retried on the next flush round.
                 session.isWaiting = true
                 session.pendingSince = now
@@ -385,9 +393,8 @@ public final class StreamHub: Sendable {
     }
 
     private func closeSlow(_ session: StreamSession, in s: inout State) {
-        let waiting = session.pending.count
+        let waiting = session.pendingCount
         session.droppedCount += UInt64(waiting)
-        s.totals.dropped += UInt64(waiting)
         s.totals.closedSlow += 1
         session.socket.close(code: .policyViolation,
                              reason: "too slow: the outgoing queue stayed full for \(settings.patience); \(waiting) ticks dropped")
@@ -399,6 +406,9 @@ public final class StreamHub: Sendable {
 
     private static func remove(_ id: UInt64, from s: inout State) -> Bool {
         guard let session = s.sessions.removeValue(forKey: id) else { return false }
+        s.totals.delivered += session.deliveredCount
+        s.totals.conflated += session.conflatedCount
+        s.totals.dropped += session.droppedCount
         for token in session.modes.keys { detach(session, from: token, in: &s) }
         if session.isWaiting { s.waiting.removeAll { $0 === session } }
         return true

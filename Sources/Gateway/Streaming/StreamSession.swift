@@ -4,6 +4,11 @@ import Foundation
 /// One streaming WebSocket connection as the hub sees it: its subscriptions, and the ticks
 /// waiting for the next send.
 ///
+/// Ticks are appended straight into the next message's bytes (no per-tick allocation or
+/// reference counting). When the connection's queue refuses a message the session is
+/// congested: that message is kept to be retried first, and later ticks are conflated — only
+/// the latest per token is kept — until the queue takes them again.
+///
 /// Owned by `StreamHub`: every field is read and written only under the hub's lock.
 final class StreamSession: @unchecked Sendable {
     let id: UInt64
@@ -14,13 +19,15 @@ final class StreamSession: @unchecked Sendable {
     /// Subscribed tokens and the mode of each.
     var modes: [UInt32: StreamMode] = [:]
 
-    /// Fragments waiting to be sent, in log order; `pendingTokens[i]` is the token of `pending[i]`.
-    var pending: [[UInt8]] = []
-    var pendingTokens: [UInt32] = []
-    /// While congested: the index in `pending` of each token's latest fragment (conflation).
-    var latestIndex: [UInt32: Int] = [:]
-    /// Bytes in `pending`.
-    var pendingBytes = 0
+    /// The message being built and how many ticks it holds.
+    private var buffer: [UInt8] = []
+    private var count = 0
+    /// A message the queue refused, retried before anything else, and its tick count.
+    private var refused: (message: StreamMessage, count: Int)?
+    /// While congested: the latest fragment of each token, in the order tokens first ticked.
+    private var latest: [UInt32: [UInt8]] = [:]
+    private var latestOrder: [UInt32] = []
+
     /// Whether the hub's `waiting` list holds this session, and since when its oldest tick waits.
     var isWaiting = false
     var pendingSince: ContinuousClock.Instant
@@ -44,65 +51,80 @@ final class StreamSession: @unchecked Sendable {
         self.pendingSince = now
     }
 
-    /// Queues one tick's fragment; while congested, replaces the token's older waiting fragment.
+    /// Whether any tick waits to be sent.
+    var hasPending: Bool { count > 0 || refused != nil || !latestOrder.isEmpty }
+
+    /// Bytes waiting (roughly: the conflated fragments are not counted).
+    var pendingBytes: Int { buffer.count }
+
+    /// Ticks waiting, for the dropped count when the session is closed.
+    var pendingCount: Int { count + (refused?.count ?? 0) + latestOrder.count }
+
+    /// Queues one tick's fragment.
     func add(_ fragment: [UInt8], token: UInt32) {
-        if congestedSince != nil, let index = latestIndex[token] {
-            pendingBytes += fragment.count - pending[index].count
-            pending[index] = fragment
+        if congestedSince == nil {
+            if count == 0 { encoding.begin(&buffer) }
+            encoding.append(fragment, to: &buffer, index: count)
+            count += 1
+        } else if latest.updateValue(fragment, forKey: token) != nil {
             conflatedCount += 1
-            return
+        } else {
+            latestOrder.append(token)
         }
-        if congestedSince != nil { latestIndex[token] = pending.count }
-        pending.append(fragment)
-        pendingTokens.append(token)
-        pendingBytes += fragment.count
     }
 
-    /// Tries to hand the waiting fragments to the socket as one message.
-    /// Returns false when the queue is full and the session has been congested longer than `patience`.
+    /// Hands what waits to the socket: the refused message, the message being built, then the
+    /// conflated ticks. Returns false when the queue is still full and the session has been
+    /// congested longer than `patience`.
     func flush(now: ContinuousClock.Instant, patience: Duration) -> Bool {
         isWaiting = false
-        guard !pending.isEmpty else { return true }
-        let message = encoding.message(joining: pending)
+        if let (message, ticks) = refused {
+            guard send(message, ticks: ticks, now: now) else { return keepsUp(now, patience) }
+            refused = nil
+        }
+        if count > 0 {
+            encoding.finish(&buffer, count: count)
+            let message = StreamMessage(isBinary: encoding.isBinary, bytes: buffer)
+            let ticks = count
+            buffer = []
+            count = 0
+            guard send(message, ticks: ticks, now: now) else {
+                refused = (message, ticks)
+                return keepsUp(now, patience)
+            }
+        }
+        if !latestOrder.isEmpty {
+            var bytes: [UInt8] = []
+            encoding.begin(&bytes)
+            for (index, token) in latestOrder.enumerated() { encoding.append(latest[token]!, to: &bytes, index: index) }
+            encoding.finish(&bytes, count: latestOrder.count)
+            guard send(StreamMessage(isBinary: encoding.isBinary, bytes: bytes), ticks: latestOrder.count, now: now) else {
+                return keepsUp(now, patience)
+            }
+            latest.removeAll(keepingCapacity: true)
+            latestOrder.removeAll(keepingCapacity: true)
+        }
+        congestedSince = nil
+        return true
+    }
+
+    /// Sends one message; on a full queue marks the session congested and returns false.
+    private func send(_ message: StreamMessage, ticks: Int, now: ContinuousClock.Instant) -> Bool {
         switch socket.send(message) {
         case .queued:
-            deliveredCount += UInt64(pending.count)
-            pending.removeAll(keepingCapacity: true)
-            pendingTokens.removeAll(keepingCapacity: true)
-            pendingBytes = 0
-            latestIndex.removeAll(keepingCapacity: true)
-            congestedSince = nil
+            deliveredCount += UInt64(ticks)
             lastSend = now
             return true
         case .closed:
             return true
         case .queueFull:
-            if congestedSince == nil {
-                congestedSince = now
-                conflate()
-            }
-            return now - congestedSince! < patience
+            if congestedSince == nil { congestedSince = now }
+            return false
         }
     }
 
-    /// Keeps only the latest waiting fragment of each token, in the order of their last ticks.
-    private func conflate() {
-        var latest: [UInt32: Int] = [:]
-        for (index, token) in pendingTokens.enumerated() { latest[token] = index }
-        guard latest.count < pending.count else {
-            latestIndex = latest
-            return
-        }
-        var keptFragments: [[UInt8]] = [], keptTokens: [UInt32] = []
-        latestIndex = [:]
-        for (index, token) in pendingTokens.enumerated() where latest[token] == index {
-            latestIndex[token] = keptFragments.count
-            keptFragments.append(pending[index])
-            keptTokens.append(token)
-        }
-        conflatedCount += UInt64(pending.count - keptFragments.count)
-        pendingBytes = keptFragments.reduce(0) { $0 + $1.count }
-        pending = keptFragments
-        pendingTokens = keptTokens
+    private func keepsUp(_ now: ContinuousClock.Instant, _ patience: Duration) -> Bool {
+        guard let since = congestedSince else { return true }
+        return now - since < patience
     }
 }

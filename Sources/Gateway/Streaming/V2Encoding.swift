@@ -28,8 +28,24 @@ struct V2Encoding: StreamEncoding {
         j.endObject()
     }
 
-    func message(joining fragments: [[UInt8]]) -> StreamMessage {
-        StreamMessage(isBinary: false, bytes: V2Encoding.envelope(type: "ticks", fragments))
+    var isBinary: Bool { false }
+
+    private static let head = Array(#"{"type":"ticks","data":["#.utf8)
+
+    func begin(_ bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(4096)
+        bytes.append(contentsOf: Self.head)
+    }
+
+    func append(_ fragment: [UInt8], to bytes: inout [UInt8], index: Int) {
+        if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(contentsOf: fragment)
+    }
+
+    func finish(_ bytes: inout [UInt8], count: Int) {
+        bytes.append(UInt8(ascii: "]"))
+        bytes.append(UInt8(ascii: "}"))
     }
 
     /// `{"type":"signal","data":{"model","token","time","value","label","confidence","offset"}}`.
@@ -53,19 +69,5 @@ struct V2Encoding: StreamEncoding {
         j.key("confidence"); if let confidence = signal.confidence { j.value(confidence) } else { j.null() }
         j.key("offset"); j.value(offset)
         j.endObject()
-    }
-
-    /// `{"type":<type>,"data":[f1,f2,…]}` with the fragments copied once.
-    static func envelope(type: String, _ fragments: [[UInt8]]) -> [UInt8] {
-        let head = Array("{\"type\":\"\(type)\",\"data\":[".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(head.count + fragments.reduce(2) { $0 + $1.count + 1 })
-        bytes.append(contentsOf: head)
-        for (i, fragment) in fragments.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: fragment)
-        }
-        bytes.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
-        return bytes
     }
 }

@@ -17,6 +17,9 @@ public final class ProjectionRunner: @unchecked Sendable {
     private let batchSize: Int
     private let clock: @Sendable () -> Timestamp
     private let tailTimeout: Duration
+    /// While live, the least time between two commits: ticks arriving in between are folded into one
+    /// transaction, so a bar or quote that changes a hundred times a second is written once.
+    private let liveCommitInterval: Duration
 
     /// Serializes the threads that may run batches (see the type comment).
     private let runLock = NSLock()
@@ -32,6 +35,8 @@ public final class ProjectionRunner: @unchecked Sendable {
         var threadFinished: DispatchSemaphore?
     }
     private let shared: Mutex<Shared>
+    /// Set by `stop()`, to end a live commit wait early.
+    private let stopSignal = Monitor(false)
 
     /// Test hook: runs inside each batch transaction after the rows and checkpoint are written,
     /// just before COMMIT; throwing simulates a crash between the two.
@@ -42,7 +47,7 @@ public final class ProjectionRunner: @unchecked Sendable {
     ///   - batchSize: entries per transaction.
     ///   - clock: wall clock for `health.updatedAt` only; never reaches `apply`.
     public init(projection: any Projection, log: any LogSource, databasePath: String, batchSize: Int = 10_000,
-                tailTimeout: Duration = .milliseconds(200),
+                tailTimeout: Duration = .milliseconds(200), liveCommitInterval: Duration = .zero,
                 clock: @escaping @Sendable () -> Timestamp = ProjectionRunner.systemClock) {
         precondition(batchSize > 0, "batchSize must be positive")
         self.projection = projection
@@ -50,6 +55,7 @@ public final class ProjectionRunner: @unchecked Sendable {
         self.databasePath = databasePath
         self.batchSize = batchSize
         self.tailTimeout = tailTimeout
+        self.liveCommitInterval = liveCommitInterval
         self.clock = clock
         shared = Mutex(Shared(health: ProjectionHealth(
             name: projection.name, version: projection.version, state: .catchingUp,
@@ -112,7 +118,10 @@ public final class ProjectionRunner: @unchecked Sendable {
                 setState(.live)
                 while !isStopRequested {
                     let end = try waitForLog(beyond: nextOffset)
-                    if end > nextOffset { while !isStopRequested, try applyNextBatch() {} }
+                    guard end > nextOffset else { continue }
+                    // Let more of the log gather (bounded by the interval; a stop cuts the wait short).
+                    if liveCommitInterval > .zero { waitForStop(timeout: liveCommitInterval) }
+                    while !isStopRequested, try applyNextBatch() {}
                 }
                 setState(.stopped)
             } catch {
@@ -121,6 +130,7 @@ public final class ProjectionRunner: @unchecked Sendable {
             }
         }
         thread.name = "projection-\(projection.name)"
+        stopSignal.update { $0 = false }
         shared.withLock {
             $0.isStopRequested = false
             $0.threadFinished = finished
@@ -130,6 +140,7 @@ public final class ProjectionRunner: @unchecked Sendable {
 
     /// Asks the runner thread to stop and waits until it has (at most one batch plus the tail timeout).
     public func stop() {
+        stopSignal.update { $0 = true }
         let finished = shared.withLock { shared -> DispatchSemaphore? in
             shared.isStopRequested = true
             defer { shared.threadFinished = nil }
@@ -139,6 +150,11 @@ public final class ProjectionRunner: @unchecked Sendable {
     }
 
     private var isStopRequested: Bool { shared.withLock { $0.isStopRequested } }
+
+    /// Returns after `timeout`, or as soon as `stop()` is called.
+    private func waitForStop(timeout: Duration) {
+        stopSignal.wait(until: { $0 }, timeout: timeout) { _ in }
+    }
 
     private func waitForLog(beyond offset: UInt64) throws -> UInt64 {
         do {
