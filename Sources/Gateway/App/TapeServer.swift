@@ -83,7 +83,7 @@ public final class TapeServer: Sendable {
                            options: LogOptions(segmentSize: settings.segmentSize, durability: settings.durability))
         let log = self.log, databasePath = settings.dataDirectory + "/projections.sqlite"
         // Each runner reads the log through its own reader and writes the shared SQLite file on its own connection.
-        // Tick-heavy projections commit at most every 250 ms while live: far fewer SQLite writes, and their
+        // Tick-heavy projections commit at most every 250 ms (quotes) or 1 s (candles) while live: far fewer SQLite writes; their
         // readers (REST) see ticks that late at most; WebSocket sessions get ticks from the hub, not from them.
         func runner(_ projection: any Projection, liveCommitInterval: Duration = .zero) throws -> ProjectionRunner {
             ProjectionRunner(projection: projection, log: try log.makeReader(), databasePath: databasePath,
@@ -98,7 +98,7 @@ public final class TapeServer: Sendable {
         quotes = QuotesProjection()
         quotesRunner = try runner(quotes, liveCommitInterval: .milliseconds(250))
         candles = CandlesProjection()
-        candlesRunner = try runner(candles, liveCommitInterval: .milliseconds(250))
+        candlesRunner = try runner(candles, liveCommitInterval: .seconds(1))
         signals = SignalsProjection()
         signalsRunner = try runner(signals)
         alerts = AlertsProjection()

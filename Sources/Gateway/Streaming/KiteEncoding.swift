@@ -16,22 +16,21 @@ struct KiteEncoding: StreamEncoding {
     var isBinary: Bool { true }
 
     /// Two bytes for the packet count, filled in by `finish`.
-    func begin(_ bytes: inout [UInt8]) {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(2048)
-        bytes.append(contentsOf: [0, 0])
+    func begin(_ buffer: inout ByteBuffer) {
+        buffer.removeAll()
+        buffer.appendBigEndian(0)
     }
 
-    func append(_ fragment: [UInt8], to bytes: inout [UInt8], index: Int) {
-        bytes.appendBigEndian(UInt16(fragment.count))
-        bytes.append(contentsOf: fragment)
+    func append(_ fragment: UnsafeRawBufferPointer, to buffer: inout ByteBuffer, index: Int) {
+        buffer.appendBigEndian(UInt16(fragment.count))
+        buffer.append(fragment)
     }
 
     /// A frame holds at most 65,535 packets: the hub sends long before (`maxBatchBytes`).
-    func finish(_ bytes: inout [UInt8], count: Int) {
+    func finish(_ buffer: inout ByteBuffer, count: Int) {
         let n = UInt16(clamping: count)
-        bytes[0] = UInt8(n >> 8)
-        bytes[1] = UInt8(n & 0xFF)
+        buffer.set(UInt8(n >> 8), at: 0)
+        buffer.set(UInt8(n & 0xFF), at: 1)
     }
 
     var heartbeat: StreamMessage? { StreamMessage(isBinary: true, bytes: KiteFrame.heartbeat) }

@@ -43,12 +43,12 @@ public protocol StreamEncoding: Sendable {
     func fragment(of update: TickUpdate, mode: StreamMode) -> [UInt8]
     /// Whether messages are binary (else UTF-8 text).
     var isBinary: Bool { get }
-    /// Starts a message in `bytes` (which is emptied first).
-    func begin(_ bytes: inout [UInt8])
+    /// Starts a message in `buffer` (which is emptied first).
+    func begin(_ buffer: inout ByteBuffer)
     /// Appends the `index`th fragment (0-based) of the message being built.
-    func append(_ fragment: [UInt8], to bytes: inout [UInt8], index: Int)
+    func append(_ fragment: UnsafeRawBufferPointer, to buffer: inout ByteBuffer, index: Int)
     /// Completes a message of `count` fragments.
-    func finish(_ bytes: inout [UInt8], count: Int)
+    func finish(_ buffer: inout ByteBuffer, count: Int)
     /// What an idle session is sent every `heartbeatInterval`, if the protocol has such a thing.
     var heartbeat: StreamMessage? { get }
 }
@@ -58,12 +58,13 @@ extension StreamEncoding {
     public var heartbeat: StreamMessage? { nil }
 
     /// The message carrying `fragments`, in order.
-    public func message(joining fragments: [[UInt8]]) -> StreamMessage {
-        var bytes: [UInt8] = []
-        begin(&bytes)
-        for (index, fragment) in fragments.enumerated() { append(fragment, to: &bytes, index: index) }
-        finish(&bytes, count: fragments.count)
-        return StreamMessage(isBinary: isBinary, bytes: bytes)
+    func message(joining fragments: [[UInt8]]) -> StreamMessage {
+        var buffer = ByteBuffer()
+        defer { buffer.free() }
+        begin(&buffer)
+        for (index, fragment) in fragments.enumerated() { fragment.withUnsafeBytes { append($0, to: &buffer, index: index) } }
+        finish(&buffer, count: fragments.count)
+        return StreamMessage(isBinary: isBinary, bytes: buffer.bytes)
     }
 }
 

@@ -59,7 +59,9 @@ public final class StreamHub: Sendable {
     }
 
     struct Subscriber {
-        let session: StreamSession
+        /// Unowned: `State.sessions` keeps every subscribed session alive (a session leaves every
+        /// subscriber list before it leaves `sessions`), and copying these must not retain.
+        unowned(unsafe) let session: StreamSession
         var slot: Int
     }
 
@@ -271,6 +273,7 @@ public final class StreamHub: Sendable {
     // MARK: tail thread
 
     private func run() {
+        nameCurrentThread("tape-stream")
         var lastHousekeeping = ContinuousClock.now
         while !control.withLock({ $0.isStopping }) {
             let next = state.withLock { $0.nextOffset }
@@ -313,20 +316,16 @@ public final class StreamHub: Sendable {
                 let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick, quote: quote)
                 for i in cache.indices { cache[i] = nil }
                 for subscriber in subscribers {
-                    let fragment: [UInt8]
-                    if let cached = cache[subscriber.slot] {
-                        fragment = cached
-                    } else {
-                        fragment = subscriber.session.encoding.fragment(of: update, mode: StreamMode.allCases[subscriber.slot % 3])
-                        cache[subscriber.slot] = fragment
-                    }
                     let session = subscriber.session
+                    if cache[subscriber.slot] == nil {
+                        cache[subscriber.slot] = session.encoding.fragment(of: update, mode: StreamMode.allCases[subscriber.slot % 3])
+                    }
                     if !session.isWaiting {
                         session.isWaiting = true
                         session.pendingSince = now
                         s.waiting.append(session)
                     }
-                    session.add(fragment, token: tick.token)
+                    cache[subscriber.slot]!.withUnsafeBytes { session.add($0, token: tick.token) }
                 }
             }
             s.nextOffset = next

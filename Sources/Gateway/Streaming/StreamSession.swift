@@ -20,7 +20,7 @@ final class StreamSession: @unchecked Sendable {
     var modes: [UInt32: StreamMode] = [:]
 
     /// The message being built and how many ticks it holds.
-    private var buffer: [UInt8] = []
+    private var buffer = ByteBuffer()
     private var count = 0
     /// A message the queue refused, retried before anything else, and its tick count.
     private var refused: (message: StreamMessage, count: Int)?
@@ -51,6 +51,8 @@ final class StreamSession: @unchecked Sendable {
         self.pendingSince = now
     }
 
+    deinit { buffer.free() }
+
     /// Whether any tick waits to be sent.
     var hasPending: Bool { count > 0 || refused != nil || !latestOrder.isEmpty }
 
@@ -61,12 +63,12 @@ final class StreamSession: @unchecked Sendable {
     var pendingCount: Int { count + (refused?.count ?? 0) + latestOrder.count }
 
     /// Queues one tick's fragment.
-    func add(_ fragment: [UInt8], token: UInt32) {
+    func add(_ fragment: UnsafeRawBufferPointer, token: UInt32) {
         if congestedSince == nil {
             if count == 0 { encoding.begin(&buffer) }
             encoding.append(fragment, to: &buffer, index: count)
             count += 1
-        } else if latest.updateValue(fragment, forKey: token) != nil {
+        } else if latest.updateValue(Array(fragment), forKey: token) != nil {
             conflatedCount += 1
         } else {
             latestOrder.append(token)
@@ -84,9 +86,9 @@ final class StreamSession: @unchecked Sendable {
         }
         if count > 0 {
             encoding.finish(&buffer, count: count)
-            let message = StreamMessage(isBinary: encoding.isBinary, bytes: buffer)
+            let message = StreamMessage(isBinary: encoding.isBinary, bytes: buffer.bytes)
             let ticks = count
-            buffer = []
+            buffer.removeAll()
             count = 0
             guard send(message, ticks: ticks, now: now) else {
                 refused = (message, ticks)
@@ -94,11 +96,8 @@ final class StreamSession: @unchecked Sendable {
             }
         }
         if !latestOrder.isEmpty {
-            var bytes: [UInt8] = []
-            encoding.begin(&bytes)
-            for (index, token) in latestOrder.enumerated() { encoding.append(latest[token]!, to: &bytes, index: index) }
-            encoding.finish(&bytes, count: latestOrder.count)
-            guard send(StreamMessage(isBinary: encoding.isBinary, bytes: bytes), ticks: latestOrder.count, now: now) else {
+            let message = encoding.message(joining: latestOrder.map { latest[$0]! })
+            guard send(message, ticks: latestOrder.count, now: now) else {
                 return keepsUp(now, patience)
             }
             latest.removeAll(keepingCapacity: true)

@@ -32,20 +32,19 @@ struct V2Encoding: StreamEncoding {
 
     private static let head = Array(#"{"type":"ticks","data":["#.utf8)
 
-    func begin(_ bytes: inout [UInt8]) {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(4096)
-        bytes.append(contentsOf: Self.head)
+    func begin(_ buffer: inout ByteBuffer) {
+        buffer.removeAll()
+        buffer.append(Self.head)
     }
 
-    func append(_ fragment: [UInt8], to bytes: inout [UInt8], index: Int) {
-        if index > 0 { bytes.append(UInt8(ascii: ",")) }
-        bytes.append(contentsOf: fragment)
+    func append(_ fragment: UnsafeRawBufferPointer, to buffer: inout ByteBuffer, index: Int) {
+        if index > 0 { buffer.append(UInt8(ascii: ",")) }
+        buffer.append(fragment)
     }
 
-    func finish(_ bytes: inout [UInt8], count: Int) {
-        bytes.append(UInt8(ascii: "]"))
-        bytes.append(UInt8(ascii: "}"))
+    func finish(_ buffer: inout ByteBuffer, count: Int) {
+        buffer.append(UInt8(ascii: "]"))
+        buffer.append(UInt8(ascii: "}"))
     }
 
     /// `{"type":"signal","data":{"model","token","time","value","label","confidence","offset"}}`.

@@ -106,6 +106,7 @@ public final class ProjectionRunner: @unchecked Sendable {
     public func start() {
         let finished = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
+            nameCurrentThread("proj-" + projection.name)
             runLock.lock()
             defer {
                 runLock.unlock()

@@ -152,6 +152,7 @@ public final class AlertEngine: @unchecked Sendable {
     public func start() {
         let finished = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
+            nameCurrentThread("alert-engine")
             runLock.lock()
             defer {
                 runLock.unlock()

@@ -132,6 +132,7 @@ public final class FeedSupervisor: Sendable {
         guard started else { return }
         stopRequested.store(false, ordering: .releasing)
         let thread = Thread { [self] in
+            nameCurrentThread("feed-" + feed.name)
             supervise()
             finished.signal()
         }
