@@ -14,3 +14,7 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 #include <pthread.h>
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int pthread_getname_np(pthread_t thread, char *name, size_t length);
+
+/* memmem(3), a GNU extension: the benchmark's WebSocket reader finds fields with it. */
+#include <stddef.h>
+extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);

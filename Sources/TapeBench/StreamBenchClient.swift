@@ -215,19 +215,13 @@ final class StreamBenchClient: @unchecked Sendable {
         }
     }
 
+    /// The first index of `needle` at or after `start` (glibc's `memmem`, which is vectorized).
     static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        var i = start
-        let first = needle[0]
-        while i <= haystack.count - needle.count {
-            if haystack[i] == first {
-                var k = 1
-                while k < needle.count, haystack[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return i }
-            }
-            i += 1
+        guard let base = haystack.baseAddress, start < haystack.count else { return nil }
+        return needle.withUnsafeBytes { n -> Int? in
+            guard let hit = memmem(base + start, haystack.count - start, n.baseAddress, n.count) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
-        return nil
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -59,9 +59,14 @@ public final class StreamHub: Sendable {
     }
 
     struct Subscriber {
-        /// Unowned: `State.sessions` keeps every subscribed session alive (a session leaves every
-        /// subscriber list before it leaves `sessions`), and copying these must not retain.
-        unowned(unsafe) let session: StreamSession
+        /// Unmanaged: `State.sessions` keeps every subscribed session alive (a session leaves every
+        /// subscriber list before it leaves `sessions`), and the fan-out loop must not retain.
+        let reference: Unmanaged<StreamSession>
+        var session: StreamSession { reference.takeUnretainedValue() }
+        init(session: StreamSession, slot: Int) {
+            reference = Unmanaged.passUnretained(session)
+            self.slot = slot
+        }
         var slot: Int
     }
 
@@ -304,7 +309,11 @@ public final class StreamHub: Sendable {
     private func deliver(_ entries: [LogEntry], next: UInt64) {
         let now = ContinuousClock.now
         state.withLock { s in
-            var cache = [[UInt8]?](repeating: nil, count: Self.encodingSlots * StreamMode.allCases.count)
+            // Each tick is encoded once per slot (protocol × mode) into that slot's buffer, then copied
+            // by pointer into each subscriber's message: no reference counting per delivery.
+            var slots = (0..<Self.encodingSlots * StreamMode.allCases.count).map { _ in ByteBuffer(capacity: 512) }
+            defer { for slot in slots { slot.free() } }
+            var isEncoded = [Bool](repeating: false, count: slots.count)
             for entry in entries {
                 if case .signalPublished(let signal) = entry.event {
                     pushSignal(signal, entry: entry, now: now, in: &s)
@@ -314,18 +323,22 @@ public final class StreamHub: Sendable {
                 let quote = s.book.apply(tick, time: entry.time, offset: entry.offset)
                 guard let subscribers = s.subscribers[tick.token] else { continue }
                 let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick, quote: quote)
-                for i in cache.indices { cache[i] = nil }
+                for i in isEncoded.indices { isEncoded[i] = false }
                 for subscriber in subscribers {
-                    let session = subscriber.session
-                    if cache[subscriber.slot] == nil {
-                        cache[subscriber.slot] = session.encoding.fragment(of: update, mode: StreamMode.allCases[subscriber.slot % 3])
+                    let slot = subscriber.slot
+                    subscriber.reference._withUnsafeGuaranteedRef { session in
+                        if !isEncoded[slot] {
+                            slots[slot].removeAll()
+                            slots[slot].append(session.encoding.fragment(of: update, mode: StreamMode.allCases[slot % 3]))
+                            isEncoded[slot] = true
+                        }
+                        if !session.isWaiting {
+                            session.isWaiting = true
+                            session.pendingSince = now
+                            s.waiting.append(session)
+                        }
+                        session.add(UnsafeRawBufferPointer(start: slots[slot].base, count: slots[slot].count), token: tick.token)
                     }
-                    if !session.isWaiting {
-                        session.isWaiting = true
-                        session.pendingSince = now
-                        s.waiting.append(session)
-                    }
-                    cache[subscriber.slot]!.withUnsafeBytes { session.add($0, token: tick.token) }
                 }
             }
             s.nextOffset = next
