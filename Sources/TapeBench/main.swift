@@ -1,6 +1,6 @@
 import Glibc
 
-/// `tape-bench [log|catalog|feed|http|stream|all] [--ticks N] [--sessions N] [--rate N]`: benchmarks that compare Tape with a peer in the same run.
+/// `tape-bench [log|catalog|feed|http|stream|alerts|all] [--ticks N] [--sessions N] [--rate N]`: benchmarks that compare Tape with a peer in the same run.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first { !$0.hasPrefix("--") } ?? "all"
 var ticks = 2_000_000
@@ -19,6 +19,7 @@ let suites: [String: () throws -> Void] = [
     "catalog": { try CatalogBench().run() },
     "feed": { try FeedBench().run() },
     "http": { try HTTPBench().run() },
+    "alerts": { try AlertsBench().run() },
     "stream": {
         var bench = StreamBench()
         bench.sessions = option("--sessions") ?? bench.sessions
@@ -26,7 +27,7 @@ let suites: [String: () throws -> Void] = [
         try bench.run()
     },
 ]
-let order = ["log", "catalog", "feed", "http", "stream"]
+let order = ["log", "catalog", "feed", "http", "stream", "alerts"]
 guard suite == "all" || suites[suite] != nil else {
     print("usage: tape-bench [\(order.joined(separator: "|"))|all] [--ticks N]")
     exit(64)

@@ -109,7 +109,8 @@ public struct UDFAPI: Sendable {
         return j.bytes
     }
 
-    func history(_ request: HTTPRequest) -> [UInt8] {
+    /// `/udf/history`: the answer body (public for the benchmark, which calls it in process).
+    public func history(_ request: HTTPRequest) -> [UInt8] {
         guard let name = request.queryValue("symbol"), let record = resolve(name) else { return Self.error("unknown_symbol") }
         guard let resolution = Self.resolution(request.queryValue("resolution") ?? "") else {
             return Self.error("unsupported resolution \"\((request.queryValue("resolution") ?? "").prefix(16))\": use 1, 5, 15, 60 or 1D")

@@ -98,7 +98,12 @@ public struct AlertEvaluator: Sendable {
         var alertID: UInt64
         var userID: UInt64
         var version: UInt32
-        var rule: AlertRule
+        /// The rule; its condition and frequency are parsed once here, not on every tick.
+        var rule: AlertRule {
+            didSet { parse() }
+        }
+        private(set) var condition: AlertCondition?
+        private(set) var frequency: AlertFrequency = .once
         /// The offset of the event that set this version.
         var since: UInt64
         /// This version has fired (what `once` checks).
@@ -113,6 +118,20 @@ public struct AlertEvaluator: Sendable {
         var windowHead = 0
 
         var liveWindow: ArraySlice<PricePoint> { window[windowHead...] }
+
+        init(alertID: UInt64, userID: UInt64, version: UInt32, rule: AlertRule, since: UInt64) {
+            self.alertID = alertID
+            self.userID = userID
+            self.version = version
+            self.rule = rule
+            self.since = since
+            parse()
+        }
+
+        private mutating func parse() {
+            condition = rule.parsedCondition
+            frequency = rule.parsedFrequency
+        }
 
         mutating func rearm(_ change: AlertChange, at offset: UInt64) {
             version = change.version
@@ -222,19 +241,19 @@ public struct AlertEvaluator: Sendable {
         guard let ids = byToken[tick.token] else { return [] }
         var firings: [Firing] = []
         for id in ids {
-            guard var state = rules[id] else { continue }
-            if let firing = Self.evaluate(&state, point, previous: previous) { firings.append(firing) }
-            rules[id] = state
+            // In place: copying a rule's state out and back would copy its pct window on every tick.
+            guard let index = rules.index(forKey: id) else { continue }
+            if let firing = Self.evaluate(&rules.values[index], point, previous: previous) { firings.append(firing) }
         }
         return firings
     }
 
     /// One rule against one tick; mutates the rule's state (window, once flag, cooldown).
     static func evaluate(_ state: inout RuleState, _ point: PricePoint, previous: PricePoint?) -> Firing? {
+        guard state.rule.isEnabled, let condition = state.condition else { return nil }
+        if let expiry = state.rule.expiresAt, point.time >= expiry { return nil }
+        let frequency = state.frequency
         let rule = state.rule
-        guard rule.isEnabled, let condition = rule.parsedCondition else { return nil }
-        if let expiry = rule.expiresAt, point.time >= expiry { return nil }
-        let frequency = rule.parsedFrequency
         if frequency == .once && state.hasFired { return nil }
 
         var reference: PricePoint?
