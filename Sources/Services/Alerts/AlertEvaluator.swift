@@ -150,7 +150,13 @@ public struct AlertEvaluator: Sendable {
     /// Deleted alert ids, so that a late AlertCreated cannot bring one back.
     private(set) var retired: Set<UInt64> = []
     /// Alert ids by token, ascending, for the tick hot path.
-    private var byToken: [UInt32: [UInt64]] = [:]
+    private var byToken: [UInt32: [UInt64]] = [:] {
+        didSet { slotsByToken = nil }
+    }
+    /// `byToken` as positions in `rules`, so a tick reaches its rules without hashing their ids.
+    /// Positions stay valid while no rule is added or removed; any change of `byToken` or of the
+    /// set of rules drops them (nil) and the next tick rebuilds them.
+    private var slotsByToken: [UInt32: [Dictionary<UInt64, RuleState>.Index]]?
     /// Only these alerts are tracked (an audit of a few); nil tracks all.
     private let only: Set<UInt64>?
 
@@ -199,6 +205,7 @@ public struct AlertEvaluator: Sendable {
         guard only?.contains(change.alertID) ?? true, Self.accepts(.alertCreated(change), given: lifecycle(of: change.alertID)) else { return }
         rules[change.alertID] = RuleState(alertID: change.alertID, userID: change.userID, version: change.version,
                                           rule: change.rule, since: offset)
+        slotsByToken = nil
         index(change.alertID, token: change.rule.token)
     }
 
@@ -210,10 +217,12 @@ public struct AlertEvaluator: Sendable {
         }
         state.rearm(change, at: offset)
         rules[change.alertID] = state
+        slotsByToken = nil
     }
 
     private mutating func delete(_ deleted: AlertDeleted) {
         guard let state = rules.removeValue(forKey: deleted.alertID) else { return }
+        slotsByToken = nil
         unindex(deleted.alertID, token: state.rule.token)
         retired.insert(deleted.alertID)
     }
@@ -238,11 +247,13 @@ public struct AlertEvaluator: Sendable {
         let point = PricePoint(tick, offset: offset, time: time)
         let previous = lastTicks[tick.token]
         lastTicks[tick.token] = point
-        guard let ids = byToken[tick.token] else { return [] }
+        if slotsByToken == nil {
+            slotsByToken = byToken.mapValues { ids in ids.compactMap { rules.index(forKey: $0) } }
+        }
+        guard let slots = slotsByToken?[tick.token] else { return [] }
         var firings: [Firing] = []
-        for id in ids {
+        for index in slots {
             // In place: copying a rule's state out and back would copy its pct window on every tick.
-            guard let index = rules.index(forKey: id) else { continue }
             if let firing = Self.evaluate(&rules.values[index], point, previous: previous) { firings.append(firing) }
         }
         return firings
