@@ -104,6 +104,13 @@ public struct AlertEvaluator: Sendable {
         }
         private(set) var condition: AlertCondition?
         private(set) var frequency: AlertFrequency = .once
+        /// The rule's scalars, copied out so the tick loop never touches (or retains) its strings.
+        private(set) var isEnabled = true
+        private(set) var level: Double?
+        private(set) var percent: Double?
+        private(set) var windowSeconds: UInt32?
+        private(set) var cooldownSeconds: UInt32 = 0
+        private(set) var expiresAt: Timestamp?
         /// The offset of the event that set this version.
         var since: UInt64
         /// This version has fired (what `once` checks).
@@ -131,6 +138,12 @@ public struct AlertEvaluator: Sendable {
         private mutating func parse() {
             condition = rule.parsedCondition
             frequency = rule.parsedFrequency
+            isEnabled = rule.isEnabled
+            level = rule.price
+            percent = rule.percent
+            windowSeconds = rule.windowSeconds
+            cooldownSeconds = rule.cooldownSeconds
+            expiresAt = rule.expiresAt
         }
 
         mutating func rearm(_ change: AlertChange, at offset: UInt64) {
@@ -261,31 +274,30 @@ public struct AlertEvaluator: Sendable {
 
     /// One rule against one tick; mutates the rule's state (window, once flag, cooldown).
     static func evaluate(_ state: inout RuleState, _ point: PricePoint, previous: PricePoint?) -> Firing? {
-        guard state.rule.isEnabled, let condition = state.condition else { return nil }
-        if let expiry = state.rule.expiresAt, point.time >= expiry { return nil }
+        guard state.isEnabled, let condition = state.condition else { return nil }
+        if let expiry = state.expiresAt, point.time >= expiry { return nil }
         let frequency = state.frequency
-        let rule = state.rule
         if frequency == .once && state.hasFired { return nil }
 
         var reference: PricePoint?
         let holds: Bool
         switch condition {
         case .priceAbove:
-            holds = rule.price.map { point.price >= $0 } ?? false
+            holds = state.level.map { point.price >= $0 } ?? false
         case .priceBelow:
-            holds = rule.price.map { point.price <= $0 } ?? false
+            holds = state.level.map { point.price <= $0 } ?? false
         case .crossesAbove:
-            holds = rule.price.map { level in previous.map { $0.price < level && point.price >= level } ?? false } ?? false
+            holds = state.level.map { level in previous.map { $0.price < level && point.price >= level } ?? false } ?? false
         case .crossesBelow:
-            holds = rule.price.map { level in previous.map { $0.price > level && point.price <= level } ?? false } ?? false
+            holds = state.level.map { level in previous.map { $0.price > level && point.price <= level } ?? false } ?? false
         case .pctChange:
-            guard let percent = rule.percent, percent != 0, let window = rule.windowSeconds else { return nil }
+            guard let percent = state.percent, percent != 0, let window = state.windowSeconds else { return nil }
             reference = slideWindow(&state, to: point, seconds: window, rising: percent > 0)
             holds = reference.map { point.hasMoved(percent, from: $0) } ?? false
         }
         guard holds else { return nil }
         if frequency == .every, let last = state.lastFiring,
-           point.time.rawValue - last.rawValue < Int64(rule.cooldownSeconds) * 1_000_000_000 {
+           point.time.rawValue - last.rawValue < Int64(state.cooldownSeconds) * 1_000_000_000 {
             return nil
         }
         state.hasFired = true
@@ -295,7 +307,7 @@ public struct AlertEvaluator: Sendable {
             state.window = [point]
             state.windowHead = 0
         }
-        return Firing(alertID: state.alertID, userID: state.userID, ruleVersion: state.version, n: state.firings, rule: rule,
+        return Firing(alertID: state.alertID, userID: state.userID, ruleVersion: state.version, n: state.firings, rule: state.rule,
                       tick: point, previous: previous, reference: reference)
     }
 
