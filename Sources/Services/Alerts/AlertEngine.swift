@@ -81,6 +81,9 @@ public final class AlertEngine: @unchecked Sendable {
     private var evaluator = AlertEvaluator()
     private var nextOffset: UInt64 = 0
     private var checkpointed: UInt64 = 0
+    /// Encodes and commits checkpoints in order, off the engine thread (see `checkpoint(inBackground:)`).
+    private let checkpointQueue = DispatchQueue(label: "tape.alert-checkpoint")
+    private let checkpointFailure = Mutex<AlertEngineError?>(nil)
     private var lastCheckpoint = ContinuousClock.now
     /// Firings already in the log for ticks at or after `nextOffset`, by (alert id, tick offset).
     private var logged: Set<FiringKey> = []
@@ -163,11 +166,13 @@ public final class AlertEngine: @unchecked Sendable {
                     try openIfNeeded()
                     while !isStopRequested {
                         if try step() {
-                            if nextOffset - checkpointed >= checkpointEvery { try checkpoint() }
+                            if nextOffset - checkpointed >= checkpointEvery { try checkpoint(inBackground: true) }
                             continue
                         }
                         updateStatus { $0.isLive = true }
-                        if nextOffset > checkpointed && ContinuousClock.now - lastCheckpoint >= idleCheckpointDelay { try checkpoint() }
+                        if nextOffset > checkpointed && ContinuousClock.now - lastCheckpoint >= idleCheckpointDelay {
+                            try checkpoint(inBackground: true)
+                        }
                         _ = try reader.waitForEnd(beyond: nextOffset, timeout: tailTimeout)
                     }
                     try checkpoint()
@@ -210,10 +215,9 @@ public final class AlertEngine: @unchecked Sendable {
     }
 
     private func updateStatus(_ change: (inout Status) -> Void) {
-        let next = nextOffset, checkpointed = checkpointed
+        let next = nextOffset
         shared.withLock {
             $0.status.nextOffset = next
-            $0.status.checkpointOffset = checkpointed
             change(&$0.status)
         }
     }
@@ -243,6 +247,8 @@ public final class AlertEngine: @unchecked Sendable {
         evaluator = resumed?.evaluator ?? AlertEvaluator()
         nextOffset = resumed?.offset ?? 0
         checkpointed = nextOffset
+        let resumedAt = checkpointed
+        shared.withLock { $0.status.checkpointOffset = resumedAt }
         lastCheckpoint = .now
         logged = try loggedFirings(from: nextOffset, to: end)
         database = db
@@ -331,27 +337,60 @@ public final class AlertEngine: @unchecked Sendable {
     }
 
     /// Writes `(nextOffset, evaluator state)` once every firing appended so far is durable.
-    private func checkpoint() throws {
-        guard let db = database, nextOffset != checkpointed else { return }
+    /// Writes `(next offset, evaluator state)` once every firing before it is durable.
+    ///
+    /// With `inBackground`, the state is copied (copy-on-write, so nearly free) and encoded and
+    /// committed on `checkpointQueue`, so a large rule set never stalls evaluation; checkpoints
+    /// still commit in order, and a crash before one commits resumes from the one before.
+    /// Otherwise it waits for any background checkpoint and writes this one before returning.
+    private func checkpoint(inBackground: Bool = false) throws {
+        guard database != nil else { return }
+        guard nextOffset != checkpointed else {
+            if !inBackground { try checkpointQueue.sync { try takeCheckpointFailure() } }
+            return
+        }
         if let lastAppended, log.durableEnd <= lastAppended {
             _ = log.waitForDurableEnd(beyond: lastAppended, timeout: nil)
             guard log.durableEnd > lastAppended else {
                 throw AlertEngineError(offset: lastAppended, message: "the log closed before firing \(lastAppended) was durable")
             }
         }
-        let state = evaluator.encoded()
-        try db.transaction {
-            let upsert = try db.prepare("""
-                INSERT INTO alert_engine_checkpoint(name, format, next_offset, state) VALUES (?, ?, ?, ?)
-                ON CONFLICT(name) DO UPDATE SET format = excluded.format, next_offset = excluded.next_offset, state = excluded.state
-                """)
-            try upsert.run([.text(Self.checkpointName), .integer(Int64(AlertEvaluator.stateFormat)),
-                            .integer(Int64(bitPattern: nextOffset)), .blob(state)])
-        }
-        checkpointed = nextOffset
+        let snapshot = evaluator, offset = nextOffset
+        checkpointed = offset
         lastCheckpoint = .now
-        updateStatus { _ in }
-        hooks.afterCheckpoint?(checkpointed)
+        if inBackground {
+            checkpointQueue.async { self.write(snapshot, at: offset) }
+        } else {
+            try checkpointQueue.sync {
+                write(snapshot, at: offset)
+                try takeCheckpointFailure()
+            }
+        }
+    }
+
+    /// Encodes and commits one checkpoint; on `checkpointQueue` only.
+    private func write(_ snapshot: AlertEvaluator, at offset: UInt64) {
+        guard let db = database else { return }
+        do {
+            let state = snapshot.encoded()
+            try db.transaction {
+                let upsert = try db.prepare("""
+                    INSERT INTO alert_engine_checkpoint(name, format, next_offset, state) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET format = excluded.format, next_offset = excluded.next_offset, state = excluded.state
+                    """)
+                try upsert.run([.text(Self.checkpointName), .integer(Int64(AlertEvaluator.stateFormat)),
+                                .integer(Int64(bitPattern: offset)), .blob(state)])
+            }
+            shared.withLock { $0.status.checkpointOffset = offset }
+            hooks.afterCheckpoint?(offset)
+        } catch {
+            checkpointFailure.withLock { $0 = AlertEngineError(offset: offset, message: "checkpoint failed: \(error)") }
+        }
+    }
+
+    /// Throws (and clears) the failure of a background checkpoint, if one failed.
+    private func takeCheckpointFailure() throws {
+        if let failure = checkpointFailure.withLock({ failure in defer { failure = nil }; return failure }) { throw failure }
     }
 }
 
