@@ -23,16 +23,7 @@ enum LogCommands {
         let dir = args.dataDirectory() + "/log"
         let from = UInt64(try args.integer("from-offset") ?? 0)
         let limit = Int(try args.integer("limit", range: 1...Int64(Int.max)) ?? Int64(Int.max))
-        var types: Set<EventType>? = nil
-        if let names = args.string("type") {
-            types = []
-            for name in names.split(separator: ",") {
-                guard let type = EventType(name: String(name)) else {
-                    throw UsageError("unknown --type '\(name)'; known: \(EventType.allCases.map(\.name).joined(separator: ", "))")
-                }
-                types?.insert(type)
-            }
-        }
+        let types = try ReplayCommand.eventTypes(args.string("type"))
         try args.rejectUnknown()
         let reader = try LogReader(directory: dir)
         var json = JSONText(capacity: 1 << 16)

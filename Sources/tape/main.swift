@@ -18,6 +18,9 @@ usage: tape <command> [options]
   import ticks  FILE.csv|FILE.ndjson --data DIR [--skip-bad] [--batch N]
                                                 append ticks (CSV header token,price,volume,time[,oi,bid,ask]
                                                 or NDJSON); bad lines reported, exit 1 unless --skip-bad
+  replay        --data DIR [--from T|--from-offset N] [--to T] [--tokens 1,2] [--types tick,...]
+                [--speed 1|10|max] [--format ndjson|csv]
+                                                stream history to stdout in log order (CSV: ticks)
   rebuild       --data DIR [--projection NAME]  rebuild projections from offset 0; print hashes
   audit alert ID [--firing N] --data DIR        replay the log and explain an alert's firings, with a verdict
   audit alerts [--from T] [--to T] [--alert ID] --data DIR [--json]
@@ -45,6 +48,7 @@ func run(_ argv: [String]) -> Int32 {
         switch command {
         case "verify": return try LogCommands.verify(&args)
         case "dump": return try LogCommands.dump(&args)
+        case "replay": return try ReplayCommand.run(&args)
         case "log": return try LogCommands.stats(&args)
         case "bench": return BenchCommand.run(rest)
         case "fixtures": return try CatalogCommands.fixtures(&args)

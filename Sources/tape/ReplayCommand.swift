@@ -1,0 +1,148 @@
+import EventLog
+import Foundation
+
+/// `tape replay`: history from the log to standard output, in log order, for backtests.
+///
+///     tape replay --data DIR [--from TIME | --from-offset N] [--to TIME] [--tokens 1,2]
+///                 [--types tick,signal_published] [--speed 1|10|max] [--format ndjson|csv]
+///
+/// NDJSON writes every selected event as `tape dump` does; CSV writes ticks only, as
+/// `offset,time,token,price,volume,oi,bid,ask` (pandas reads it as is). `--speed N` paces by
+/// event time (N times faster than it happened); `max`, the default, does not wait. The output
+/// depends only on the log and the flags, so two replays of a range are byte-identical.
+enum ReplayCommand {
+    static func run(_ args: inout Arguments) throws -> Int32 {
+        let dir = args.dataDirectory() + "/log"
+        let from = try args.string("from").map { try time($0, flag: "--from") }
+        let fromOffset = try args.integer("from-offset").map(UInt64.init)
+        let to = try args.string("to").map { try time($0, flag: "--to") }
+        guard from == nil || fromOffset == nil else { throw UsageError("give --from or --from-offset, not both") }
+        let tokens: Set<UInt32>? = try args.string("tokens").map { list in
+            Set(try list.split(separator: ",").map { part in
+                guard let token = UInt32(part) else { throw UsageError("--tokens takes instrument tokens separated by commas, got '\(part)'") }
+                return token
+            })
+        }
+        let format = args.string("format") ?? "ndjson"
+        guard format == "ndjson" || format == "csv" else { throw UsageError("--format is ndjson or csv, got '\(format)'") }
+        var types = try eventTypes(args.string("types"))
+        if format == "csv" {
+            guard types == nil || types == [.tick] else { throw UsageError("--format csv writes ticks only; drop --types or use --types tick") }
+            types = [.tick]
+        }
+        let speedText = args.string("speed") ?? "max"
+        let speed: Double? = speedText == "max" ? nil : Double(speedText)
+        guard speedText == "max" || (speed.map { $0 > 0 && $0.isFinite } ?? false) else {
+            throw UsageError("--speed is a positive number (1 = as it happened) or max, got '\(speedText)'")
+        }
+        try args.rejectUnknown()
+
+        let reader = try LogReader(directory: dir)
+        let start = try fromOffset ?? from.map { try reader.offset(atOrAfter: $0) } ?? reader.startOffset()
+        let end = try reader.endOffset()
+        let progress = isatty(2) != 0 ? Progress(start: start, end: end) : nil
+        var out = JSONText(capacity: 1 << 16)
+        if format == "csv" {
+            out.raw("offset,time,token,price,volume,oi,bid,ask")
+            out.newline()
+        }
+        var pace: (wall: ContinuousClock.Instant, event: Timestamp)?
+        try reader.scan(from: start) { entry in
+            if let to, entry.time.rawValue >= to.rawValue { return false }
+            progress?.update(entry.offset)
+            if let types, !types.contains(entry.event.type) { return true }
+            if let tokens, let token = entry.event.token, !tokens.contains(token) { return true }
+            if let speed {
+                // Wait until this event's time, scaled, has passed since the first one.
+                if let (wall, event) = pace {
+                    let due = wall + .nanoseconds(Int64(Double(entry.time.rawValue - event.rawValue) / speed))
+                    let wait = due - .now
+                    if wait > .zero {
+                        writeOut(out.bytes)
+                        out.reset()
+                        Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                    }
+                } else {
+                    pace = (.now, entry.time)
+                }
+            }
+            if format == "csv", case .tick(let tick) = entry.event {
+                writeCSV(tick, offset: entry.offset, time: entry.time, to: &out)
+            } else {
+                entry.writeJSON(to: &out)
+                out.newline()
+            }
+            if out.bytes.count > 1 << 16 { writeOut(out.bytes); out.reset() }
+            return true
+        }
+        writeOut(out.bytes)
+        progress?.finish()
+        return 0
+    }
+
+    /// `offset,time,token,price,volume,oi,bid,ask`, prices exact, absent values empty.
+    static func writeCSV(_ tick: Tick, offset: UInt64, time: Timestamp, to out: inout JSONText) {
+        func field(_ write: (inout JSONText) -> Void) -> String {
+            var j = JSONText(capacity: 24)
+            write(&j)
+            return j.string
+        }
+        let fields = [
+            String(offset), field { $0.seconds(time) }, String(tick.token), field { $0.decimal(tick.price, decimals: tick.decimals) },
+            String(tick.volume), tick.openInterest.map(String.init) ?? "",
+            tick.bid.map { bid in field { $0.decimal(bid, decimals: tick.decimals) } } ?? "",
+            tick.ask.map { ask in field { $0.decimal(ask, decimals: tick.decimals) } } ?? "",
+        ]
+        out.raw(fields.joined(separator: ","))
+        out.newline()
+    }
+
+    /// A comma-separated list of event type names (`tick,signal_published`), or nil for all.
+    static func eventTypes(_ names: String?) throws -> Set<EventType>? {
+        guard let names else { return nil }
+        var types: Set<EventType> = []
+        for name in names.split(separator: ",") {
+            guard let type = EventType(name: String(name)) else {
+                throw UsageError("unknown event type '\(name)'; known: \(EventType.allCases.map(\.name).joined(separator: ", "))")
+            }
+            types.insert(type)
+        }
+        return types
+    }
+
+    static func time(_ text: String, flag: String) throws -> Timestamp {
+        guard let time = Timestamp(iso8601: text) else {
+            throw UsageError("\(flag) takes a time as 2026-11-27, 2026-11-27T09:15:00Z or Unix seconds, got '\(text)'")
+        }
+        return time
+    }
+
+    /// A progress bar on standard error (only when it is a terminal).
+    final class Progress {
+        let start: UInt64, end: UInt64
+        var last = ContinuousClock.now
+        init(start: UInt64, end: UInt64) { self.start = start; self.end = end }
+        func update(_ offset: UInt64) {
+            guard ContinuousClock.now - last > .milliseconds(200), end > start else { return }
+            last = .now
+            let fraction = Double(offset - start) / Double(end - start)
+            let bar = String(repeating: "#", count: Int(fraction * 30)) + String(repeating: ".", count: 30 - Int(fraction * 30))
+            printError("\rreplay [\(bar)] \(offset)/\(end)\u{1B}[K", newline: false)
+        }
+        func finish() { printError("") }
+    }
+}
+
+extension Event {
+    /// The instrument an event is about, for `--tokens`; nil for events about none.
+    var token: UInt32? {
+        switch self {
+        case .tick(let tick): tick.token
+        case .instrumentListed(let i), .instrumentUpdated(let i): i.token
+        case .instrumentDelisted(let token): token
+        case .signalPublished(let s): s.token
+        case .alertCreated(let change), .alertUpdated(let change): change.rule.token
+        default: nil
+        }
+    }
+}
