@@ -25,10 +25,9 @@ enum ReplayCommand {
         }
         let format = args.string("format") ?? "ndjson"
         guard format == "ndjson" || format == "csv" else { throw UsageError("--format is ndjson or csv, got '\(format)'") }
-        var types = try eventTypes(args.string("types"))
-        if format == "csv" {
-            guard types == nil || types == [.tick] else { throw UsageError("--format csv writes ticks only; drop --types or use --types tick") }
-            types = [.tick]
+        let types = try eventTypes(args.string("types"))
+        if format == "csv", let types, types != [.tick] {
+            throw UsageError("--format csv writes ticks only; drop --types or use --types tick")
         }
         let speedText = args.string("speed") ?? "max"
         let speed: Double? = speedText == "max" ? nil : Double(speedText)
@@ -37,26 +36,26 @@ enum ReplayCommand {
         }
         try args.rejectUnknown()
 
+        let replay = LogReplay(from: from, fromOffset: fromOffset, to: to, tokens: tokens, types: types,
+                               format: format == "csv" ? .csv : .ndjson)
         let reader = try LogReader(directory: dir)
-        let start = try fromOffset ?? from.map { try reader.offset(atOrAfter: $0) } ?? reader.startOffset()
+        let start = try replay.startOffset(in: reader)
         let end = try reader.endOffset()
         let progress = isatty(2) != 0 ? Progress(start: start, end: end) : nil
         var out = JSONText(capacity: 1 << 16)
-        if format == "csv" {
-            out.raw("offset,time,token,price,volume,oi,bid,ask")
-            out.newline()
-        }
+        replay.writeHeader(to: &out)
         var pace: (wall: ContinuousClock.Instant, event: Timestamp)?
         try reader.scan(from: start) { entry in
-            if let to, entry.time.rawValue >= to.rawValue { return false }
             progress?.update(entry.offset)
-            if let types, !types.contains(entry.event.type) { return true }
-            if let tokens, let token = entry.event.token, !tokens.contains(token) { return true }
+            switch replay.verdict(for: entry) {
+            case .stop: return false
+            case .skip: return true
+            case .write: break
+            }
             if let speed {
                 // Wait until this event's time, scaled, has passed since the first one.
                 if let (wall, event) = pace {
-                    let due = wall + .nanoseconds(Int64(Double(entry.time.rawValue - event.rawValue) / speed))
-                    let wait = due - .now
+                    let wait = wall + .nanoseconds(Int64(Double(entry.time.rawValue - event.rawValue) / speed)) - .now
                     if wait > .zero {
                         writeOut(out.bytes)
                         out.reset()
@@ -66,35 +65,13 @@ enum ReplayCommand {
                     pace = (.now, entry.time)
                 }
             }
-            if format == "csv", case .tick(let tick) = entry.event {
-                writeCSV(tick, offset: entry.offset, time: entry.time, to: &out)
-            } else {
-                entry.writeJSON(to: &out)
-                out.newline()
-            }
+            replay.write(entry, to: &out)
             if out.bytes.count > 1 << 16 { writeOut(out.bytes); out.reset() }
             return true
         }
         writeOut(out.bytes)
         progress?.finish()
         return 0
-    }
-
-    /// `offset,time,token,price,volume,oi,bid,ask`, prices exact, absent values empty.
-    static func writeCSV(_ tick: Tick, offset: UInt64, time: Timestamp, to out: inout JSONText) {
-        func field(_ write: (inout JSONText) -> Void) -> String {
-            var j = JSONText(capacity: 24)
-            write(&j)
-            return j.string
-        }
-        let fields = [
-            String(offset), field { $0.seconds(time) }, String(tick.token), field { $0.decimal(tick.price, decimals: tick.decimals) },
-            String(tick.volume), tick.openInterest.map(String.init) ?? "",
-            tick.bid.map { bid in field { $0.decimal(bid, decimals: tick.decimals) } } ?? "",
-            tick.ask.map { ask in field { $0.decimal(ask, decimals: tick.decimals) } } ?? "",
-        ]
-        out.raw(fields.joined(separator: ","))
-        out.newline()
     }
 
     /// A comma-separated list of event type names (`tick,signal_published`), or nil for all.
@@ -130,19 +107,5 @@ enum ReplayCommand {
             printError("\rreplay [\(bar)] \(offset)/\(end)\u{1B}[K", newline: false)
         }
         func finish() { printError("") }
-    }
-}
-
-extension Event {
-    /// The instrument an event is about, for `--tokens`; nil for events about none.
-    var token: UInt32? {
-        switch self {
-        case .tick(let tick): tick.token
-        case .instrumentListed(let i), .instrumentUpdated(let i): i.token
-        case .instrumentDelisted(let token): token
-        case .signalPublished(let s): s.token
-        case .alertCreated(let change), .alertUpdated(let change): change.rule.token
-        default: nil
-        }
     }
 }

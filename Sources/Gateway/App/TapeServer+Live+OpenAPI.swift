@@ -122,6 +122,18 @@ extension TapeServer {
                                                       #"{"name":"api_key","in":"query","schema":{"type":"string"}}"#))
         document.addOperation(.get, "/ws/kite", upgrade("streamKite", "WebSocket: the KiteTicker protocol; the Tape key goes in access_token.",
                                                         #"{"name":"api_key","in":"query","schema":{"type":"string"}},{"name":"access_token","in":"query","required":true,"schema":{"type":"string"}}"#))
+        document.addOperation(.get, "/replay", """
+            {"operationId":"replay",\(key.security)"summary":"History in log order as chunked NDJSON (or CSV ticks), like tape replay; non-admin keys get market data only.",
+              "parameters":[{"name":"from","in":"query","schema":{"type":"string"}},{"name":"to","in":"query","schema":{"type":"string"}},
+                {"name":"from_offset","in":"query","schema":{"type":"integer","minimum":0}},
+                {"name":"tokens","in":"query","schema":{"type":"string","pattern":"^[0-9]+(,[0-9]+)*$"}},
+                {"name":"types","in":"query","schema":{"type":"string"}},
+                {"name":"format","in":"query","schema":{"type":"string","enum":["ndjson","csv"],"default":"ndjson"}}],
+              "responses":{\(key.responses)
+                "200":{"description":"The events.","content":{"application/x-ndjson":{"schema":{"type":"string"}},"text/csv":{"schema":{"type":"string"}}}},
+                "400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},
+                "503":{"$ref":"#/components/responses/ServiceUnavailable"}}}
+            """)
         document.addOperation(.get, "/", """
             {"operationId":"chartPage","summary":"The chart page (HTML): instrument picker, live candles, alerts and signals as markers.",
               "parameters":[{"name":"symbol","in":"query","schema":{"type":"string"},"description":"EXCHANGE:TRADINGSYMBOL to open."}],

@@ -131,6 +131,7 @@ public final class TapeServer: Sendable {
         registerStreaming(on: &router)
         registerTickIngest(on: &router)
         registerAlertRoutes(on: &router)
+        registerReplay(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         let marketData = MarketDataAPI(quotes: quotes, candles: candles, catalog: catalog)
         let udf = UDFAPI(catalog: catalog, candles: candles, quotes: quotes,
