@@ -130,14 +130,12 @@ public final class SessionsProjection: Projection, @unchecked Sendable {
         for session in open.values.sorted(by: { $0.sessionID < $1.sessionID }) {
             writer.writeVarint(session.sessionID)
             writer.writeVarint(session.userID.map { $0 + 1 } ?? 0)
-            writer.writeVarint(UInt64(session.protocolName.utf8.count))
-            writer.write(session.protocolName.utf8)
+            writer.writeString(session.protocolName)
             writer.writeSignedVarint(session.openedTime.rawValue)
             writer.writeVarint(UInt64(session.subscriptions.count))
             for (token, mode) in session.subscriptions.sorted(by: { $0.key < $1.key }) {
                 writer.writeVarint(UInt64(token))
-                writer.writeVarint(UInt64(mode.utf8.count))
-                writer.write(mode.utf8)
+                writer.writeString(mode)
             }
         }
         var hash = FNV1a64()

@@ -90,9 +90,10 @@ public final class SignalsProjection: Projection, @unchecked Sendable {
                     writer.writeVarint(s.offset)
                     writer.writeSignedVarint(s.time.rawValue)
                     writer.writeVarint(UInt64(s.token))
-                    writer.writeVarint(UInt64(s.model.utf8.count)); writer.write(s.model.utf8)
+                    writer.writeString(s.model)
                     writer.writeVarint(s.value.bitPattern)
-                    writer.writeVarint(s.label.map { UInt64($0.utf8.count) + 1 } ?? 0); if let label = s.label { writer.write(label.utf8) }
+                    writer.writeBool(s.label != nil)
+                    if let label = s.label { writer.writeString(label) }
                     writer.writeVarint(s.confidence.map { $0.bitPattern } ?? UInt64.max)
                 }
             }

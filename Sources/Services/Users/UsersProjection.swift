@@ -135,7 +135,7 @@ public final class UsersProjection: Projection, @unchecked Sendable {
         for user in users.values.sorted(by: { $0.userID < $1.userID }) {
             writer.write(1)
             writer.writeVarint(user.userID)
-            writeString(user.name, to: &writer)
+            writer.writeString(user.name)
             writer.writeBool(user.isAdmin)
             writer.writeSignedVarint(user.createdTime.rawValue)
         }
@@ -147,7 +147,7 @@ public final class UsersProjection: Projection, @unchecked Sendable {
             writer.write(key.salt)
             writer.writeVarint(UInt64(key.hash.count))
             writer.write(key.hash)
-            writeString(key.label, to: &writer)
+            writer.writeString(key.label)
             writer.writeSignedVarint(key.issuedTime.rawValue)
             if let revoked = key.revokedTime { writer.write(1); writer.writeSignedVarint(revoked.rawValue) } else { writer.write(0) }
         }
@@ -156,11 +156,6 @@ public final class UsersProjection: Projection, @unchecked Sendable {
         return hash.hexDigest
     }
 
-    /// Length-prefixed, so adjacent strings cannot run into each other in the digest.
-    private func writeString(_ text: String, to writer: inout ByteWriter) {
-        writer.writeVarint(UInt64(text.utf8.count))
-        writer.write(text.utf8)
-    }
 
     // MARK: queries (any thread)
 
