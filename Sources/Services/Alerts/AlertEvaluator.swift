@@ -126,6 +126,9 @@ public struct AlertEvaluator: Sendable {
 
         var liveWindow: ArraySlice<PricePoint> { window[windowHead...] }
 
+        /// Whether a tick could still fire this rule (expiry is checked per tick).
+        var isArmed: Bool { isEnabled && condition != nil && !(frequency == .once && hasFired) }
+
         init(alertID: UInt64, userID: UInt64, version: UInt32, rule: AlertRule, since: UInt64) {
             self.alertID = alertID
             self.userID = userID
@@ -261,13 +264,18 @@ public struct AlertEvaluator: Sendable {
         let previous = lastTicks[tick.token]
         lastTicks[tick.token] = point
         if slotsByToken == nil {
-            slotsByToken = byToken.mapValues { ids in ids.compactMap { rules.index(forKey: $0) } }
+            // Only rules that can still fire: a `once` rule that fired, or a disabled one, waits for an update.
+            slotsByToken = byToken.mapValues { ids in
+                ids.compactMap { id in rules.index(forKey: id).flatMap { rules.values[$0].isArmed ? $0 : nil } }
+            }
         }
         guard let slots = slotsByToken?[tick.token] else { return [] }
         var firings: [Firing] = []
         for index in slots {
             // In place: copying a rule's state out and back would copy its pct window on every tick.
-            if let firing = Self.evaluate(&rules.values[index], point, previous: previous) { firings.append(firing) }
+            guard let firing = Self.evaluate(&rules.values[index], point, previous: previous) else { continue }
+            firings.append(firing)
+            if !rules.values[index].isArmed { slotsByToken?[tick.token]?.removeAll { $0 == index } }
         }
         return firings
     }
