@@ -74,8 +74,8 @@ public struct MarketDataAPI: Sendable {
         guard let resolution = CandleResolution(parsing: name) else {
             throw .invalidParameter("resolution", "resolution must be one of 1m, 5m, 15m, 1h, 1D (or D), got \"\(name.prefix(16))\"")
         }
-        let from = try query.integer("from", in: 0...Self.maxSeconds).map { Timestamp(nanoseconds: Int64($0) * 1_000_000_000) }
-        let to = try query.integer("to", in: 0...Self.maxSeconds).map { Timestamp(nanoseconds: Int64($0) * 1_000_000_000) }
+        let from = try query.seconds("from")
+        let to = try query.seconds("to")
         if let from, let to, to.rawValue < from.rawValue {
             throw .invalidParameter("to", "to must not be before from")
         }
@@ -106,7 +106,4 @@ public struct MarketDataAPI: Sendable {
         return .json(j.bytes)
     }
 
-    /// The largest time in Unix seconds whose nanoseconds fit an Int64 (the year 2262).
-    static let maxSeconds = Int(Int64.max / 1_000_000_000)
-    static let maxSecondsInt64 = Int64.max / 1_000_000_000
 }

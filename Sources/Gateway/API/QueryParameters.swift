@@ -44,6 +44,14 @@ struct QueryParameters: Sendable, Hashable {
         return value
     }
 
+    /// A time given as whole Unix seconds (0 up to the year 2262, where nanoseconds leave an Int64), or nil when absent.
+    func seconds(_ name: String) throws(HTTPError) -> Timestamp? {
+        try integer(name, in: 0...Self.maxSeconds).map { Timestamp(nanoseconds: Int64($0) * 1_000_000_000) }
+    }
+
+    /// The largest time in Unix seconds whose nanoseconds fit an Int64.
+    static let maxSeconds = Int(Int64.max / 1_000_000_000)
+
     /// A `YYYY-MM-DD` calendar day, or nil when absent.
     func day(_ name: String) throws(HTTPError) -> CalendarDay? {
         guard let text = values[name] else { return nil }

@@ -95,8 +95,8 @@ extension TapeServer {
         guard let token = try query.integer("token", in: 0...Int(UInt32.max)).map(UInt32.init) else {
             throw .invalidParameter("token", "token is required")
         }
-        let from = try query.integer("from", in: 0...MarketDataAPI.maxSeconds).map { Timestamp(nanoseconds: Int64($0) * 1_000_000_000) }
-        let to = try query.integer("to", in: 0...MarketDataAPI.maxSeconds).map { Timestamp(nanoseconds: Int64($0) * 1_000_000_000) }
+        let from = try query.seconds("from")
+        let to = try query.seconds("to")
         let limit = try query.integer("limit", in: 1...10_000, default: 1_000) ?? 1_000
         let asOf = signals.totals.asOfOffset
         let found = signals.signals(token: token, model: query.string("model"), from: from, to: to, limit: limit)

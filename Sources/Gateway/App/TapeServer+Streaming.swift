@@ -6,21 +6,18 @@ extension TapeServer {
     func registerStreaming(on router: inout Router) {
         // A missing or wrong key is refused in the handshake with 401, before any upgrade.
         let auth = AuthMiddleware { [unowned self] request throws(HTTPError) in try self.authenticate(request) }
+        // Sessions may subscribe to instruments the catalog lists as active.
+        let catalog = self.catalog
+        let isListed: @Sendable (UInt32) -> Bool = { token in catalog.instrument(token: token)?.isActive ?? false }
         router.webSocket("/ws/v2", middleware: [auth]) { [unowned self] _, context in
-            let catalog = self.catalog
-            return V2SessionHandler(hub: self.hub, userID: Self.userID(of: context)) { token in
-                catalog.instrument(token: token)?.isActive ?? false
-            }
+            V2SessionHandler(hub: self.hub, userID: Self.userID(of: context), isKnownToken: isListed)
         }
         // KiteTicker clients put a Tape key in `access_token` (`api_key` is Kite's app id, ignored).
         let kiteAuth = AuthMiddleware { [unowned self] request throws(HTTPError) in
             try self.principalLabel(of: self.caller(key: request.queryValue("access_token")))
         }
         router.webSocket("/ws/kite", middleware: [kiteAuth]) { [unowned self] _, context in
-            let catalog = self.catalog
-            return KiteSessionHandler(hub: self.hub, userID: Self.userID(of: context)) { token in
-                catalog.instrument(token: token)?.isActive ?? false
-            }
+            KiteSessionHandler(hub: self.hub, userID: Self.userID(of: context), isKnownToken: isListed)
         }
     }
 
@@ -45,6 +42,7 @@ extension TapeServer {
             ("tape_ws_ticks_delivered_total", "Ticks handed to sessions' outgoing queues.", "counter", [("", Double(totals.delivered))]),
             ("tape_ws_ticks_conflated_total", "Ticks replaced by a newer tick of the same token before a slow session could take them.", "counter", [("", Double(totals.conflated))]),
             ("tape_ws_ticks_dropped_total", "Ticks discarded when a slow session was closed.", "counter", [("", Double(totals.dropped))]),
+            ("tape_ws_session_events_lost_total", "Appends of session events the log refused.", "counter", [("", Double(journal.failedAppends))]),
             ("tape_ws_session_ticks_delivered_total", "Ticks delivered, per open session.", "counter", perSession(\.delivered)),
             ("tape_ws_session_ticks_conflated_total", "Ticks conflated, per open session.", "counter", perSession(\.conflated)),
             ("tape_ws_session_ticks_dropped_total", "Ticks dropped, per open session.", "counter", perSession(\.dropped)),
@@ -94,7 +92,7 @@ extension TapeServer {
             }
         }
         let fromTime = Timestamp(nanoseconds: max(0, from) * 1_000_000_000)
-        let toTime = Timestamp(nanoseconds: min(to, MarketDataAPI.maxSecondsInt64) * 1_000_000_000)
+        let toTime = Timestamp(nanoseconds: min(to, Int64(QueryParameters.maxSeconds)) * 1_000_000_000)
         for signal in signals.signals(token: token, from: fromTime, to: toTime, limit: 1_000) {
             let detail = [signal.label, signal.confidence.map { "confidence \($0)" }].compactMap { $0 }.joined(separator: ", ")
             marks.append(UDFMark(id: "signal-\(signal.offset)", time: signal.time.rawValue / 1_000_000_000,

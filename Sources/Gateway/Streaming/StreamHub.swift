@@ -243,11 +243,6 @@ public final class StreamHub: Sendable {
         }
     }
 
-    /// The subscriptions of one session (tokens and modes), or nil when it is not open.
-    public func subscriptions(of sessionID: UInt64) -> [UInt32: StreamMode]? {
-        state.withLock { $0.sessions[sessionID]?.modes }
-    }
-
     /// Open sessions.
     public var sessionCount: Int { state.withLock { $0.sessions.count } }
 
