@@ -26,6 +26,8 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "tape"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Projections", "EventLog", "tape"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Services", "EventLog", "tape"]),
+        // Faults across the whole system: kill -9 under load, corruption, a full disk, hostile input.
+        .testTarget(name: "ReliabilityTests", dependencies: ["Gateway", "Services", "Projections", "EventLog", "tape"]),
     ],
     swiftLanguageModes: [.v6]
 )
