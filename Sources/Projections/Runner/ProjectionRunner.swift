@@ -100,7 +100,80 @@ public final class ProjectionRunner: @unchecked Sendable {
         return nextOffset
     }
 
+    /// Applies entries until `end` (exclusive) or the end of the log, whichever comes first,
+    /// and returns the next offset: brings two builds of one projection to the same offset.
+    @discardableResult
+    public func catchUp(to end: UInt64) throws -> UInt64 {
+        runLock.lock()
+        defer { runLock.unlock() }
+        try openIfNeeded()
+        while nextOffset < end, try applyNextBatch(before: end) {}
+        return nextOffset
+    }
+
+    /// Runs `body` with the projection while no batch can run (the runner thread, if any,
+    /// must be stopped, or this waits for it): for reading its whole state, e.g. a hash.
+    public func withProjection<T>(_ body: (any Projection) throws -> T) rethrows -> T {
+        runLock.lock()
+        defer { runLock.unlock() }
+        return try body(projection)
+    }
+
+    /// Replaces the projection's tables and checkpoint with a build of the same projection
+    /// and version made aside in the database file at `path`, then reloads the in-memory
+    /// state from them and publishes it: the swap of a zero-downtime rebuild. Readers keep
+    /// the old published state until that publish. Returns the adopted next offset.
+    @discardableResult
+    public func adoptBuild(at path: String) throws -> UInt64 {
+        runLock.lock()
+        defer { runLock.unlock() }
+        // A failed projection may adopt a build too: the reload replaces all of its state.
+        let db = try openDatabase()
+        let offset: UInt64
+        do {
+            try db.execute("ATTACH DATABASE '\(path.replacingOccurrences(of: "'", with: "''"))' AS aside")
+            defer { try? db.execute("DETACH DATABASE aside") }
+            let select = try db.prepare("SELECT version, offset FROM aside.checkpoints WHERE name = ?")
+            try select.bind(projection.name, at: 1)
+            guard try select.step(), select.int64(at: 0) == Int64(projection.version) else {
+                throw ProjectionFailure(offset: nil, eventType: nil,
+                                        message: "\(path) holds no build of \(projection.name) v\(projection.version)")
+            }
+            offset = UInt64(select.int64(at: 1))
+            select.reset()
+            try db.transaction {
+                for table in projection.tables {
+                    try db.execute("DROP TABLE IF EXISTS main.\"\(table)\"")
+                }
+                try projection.migrate(db)
+                for table in projection.tables {
+                    try db.execute("INSERT INTO main.\"\(table)\" SELECT * FROM aside.\"\(table)\"")
+                }
+                try writeCheckpoint(offset, db)
+            }
+        } catch let failure as ProjectionFailure {
+            throw failure
+        } catch {
+            throw ProjectionFailure(offset: nil, eventType: nil, message: "cannot adopt the build in \(path): \(error)")
+        }
+        // The tables now hold the new build: a failed reload leaves the projection failed, and a restart loads them.
+        do {
+            try projection.load(from: db)
+        } catch {
+            throw fail(ProjectionFailure(offset: offset, eventType: nil, message: "cannot load the adopted build: \(error)"))
+        }
+        nextOffset = offset
+        lastAppliedTime = nil
+        projection.publish(through: offset)
+        shared.withLock { $0.health.state = .live }
+        refreshHealth(state: .live)
+        return offset
+    }
+
     // MARK: background use (serve)
+
+    /// Whether the runner thread is running (between `start()` and `stop()`).
+    public var isRunning: Bool { shared.withLock { $0.threadFinished != nil } }
 
     /// Starts the runner thread: catch-up, then live tail until `stop()` or a failure.
     public func start() {
@@ -239,12 +312,12 @@ public final class ProjectionRunner: @unchecked Sendable {
 
     // MARK: batches
 
-    /// Applies and commits one batch; false when the log had nothing new.
-    private func applyNextBatch() throws -> Bool {
-        guard let db = database else { return false }
+    /// Applies and commits one batch of entries before `end`; false when the log had nothing new.
+    private func applyNextBatch(before end: UInt64 = .max) throws -> Bool {
+        guard let db = database, nextOffset < end else { return false }
         let entries: [LogEntry]
         do {
-            entries = try log.read(from: nextOffset, limit: batchSize)
+            entries = try log.read(from: nextOffset, limit: Int(min(UInt64(batchSize), end - nextOffset)))
         } catch {
             throw fail(ProjectionFailure(offset: nextOffset, eventType: nil, message: "reading the log failed: \(error)"))
         }

@@ -7,6 +7,8 @@ final class TallyProjection: Projection {
     let version: Int
     let tables = ["tally"]
     var failAt: UInt64?
+    /// A planted bug: events of this type are counted twice.
+    var countsTwice: String?
     /// Called at each publish, on the runner's thread.
     var onPublish: ((UInt64) -> Void)?
     private(set) var counts: [String: Int64] = [:]
@@ -34,7 +36,7 @@ final class TallyProjection: Projection {
 
     func apply(_ entry: LogEntry) throws {
         if entry.offset == failAt { throw Injected() }
-        counts[entry.event.type.name, default: 0] += 1
+        counts[entry.event.type.name, default: 0] += entry.event.type.name == countsTwice ? 2 : 1
         dirty.insert(entry.event.type.name)
         appliedCount += 1
     }
