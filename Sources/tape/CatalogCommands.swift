@@ -3,7 +3,7 @@ import Foundation
 import Projections
 import Services
 
-/// `tape fixtures instruments`, `tape import instruments`, `tape rebuild`.
+/// `tape fixtures instruments`, `tape import instruments`.
 enum CatalogCommands {
     /// Writes the deterministic demo instrument master as Kite CSV.
     static func fixtures(_ args: inout Arguments) throws -> Int32 {
@@ -49,26 +49,4 @@ enum CatalogCommands {
         let runner = ProjectionRunner(projection: catalog, log: try log.makeReader(), databasePath: ProjectionSet.databasePath(data))
         return try InstrumentImporter(log: log, catalog: catalog, runner: runner).run(parsed, exchanges: exchanges, at: Timestamp.now())
     }
-
-    /// Rebuilds projections from offset 0 and prints each one's content hash.
-    static func rebuild(_ args: inout Arguments) throws -> Int32 {
-        let data = args.dataDirectory()
-        let names = args.string("projection").map { [$0] } ?? ProjectionSet.names
-        try args.rejectUnknown()
-        // Taking the writer lock keeps a running server from appending underneath the rebuild.
-        let log = try EventLog(directory: data + "/log")
-        let reader = try log.makeReader()
-        let end = try reader.endOffset()
-        for name in names {
-            let projection = try ProjectionSet.make(name)
-            let runner = ProjectionRunner(projection: projection, log: reader, databasePath: ProjectionSet.databasePath(data))
-            let started = ContinuousClock.now
-            let next = try withProgress(of: runner, end: end) { try runner.rebuild() }
-            let seconds = (ContinuousClock.now - started).seconds
-            print("\(name) v\(projection.version): rebuilt \(next) events in \(String(format: seconds)) s (\(Int(Double(next) / max(seconds, 1e-9))) events/s), hash \(projection.contentHash())")
-        }
-        try log.close()
-        return 0
-    }
 }
-

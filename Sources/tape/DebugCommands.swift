@@ -1,4 +1,5 @@
 import EventLog
+import Services
 import Projections
 import Glibc
 
@@ -31,7 +32,7 @@ enum DebugCommands {
         let batch = Int(try args.integer("batch", range: 1...1_000_000) ?? 100)
         let name = args.string("projection") ?? "instruments"
         try args.rejectUnknown()
-        let projection = try ProjectionSet.make(name)
+        let projection = try ProjectionSet.named(name)
         let runner = ProjectionRunner(projection: projection, log: try LogReader(directory: data + "/log"),
                                       databasePath: ProjectionSet.databasePath(data), batchSize: batch)
         try runner.catchUp()

@@ -3,24 +3,14 @@ import EventLog
 import Projections
 import Services
 
-/// The projections `tape` knows, by name, and how to run them over a data directory.
-enum ProjectionSet {
-    static let names = ["instruments", "users", "sessions", "quotes", "candles", "signals", "alerts"]
-
-    static func make(_ name: String) throws -> any Projection {
-        switch name {
-        case "instruments": return InstrumentCatalog()
-        case "users": return UsersProjection()
-        case "sessions": return SessionsProjection()
-        case "quotes": return QuotesProjection()
-        case "candles": return CandlesProjection()
-        case "signals": return SignalsProjection()
-        case "alerts": return AlertsProjection()
-        default: throw UsageError("unknown projection '\(name)'; known: \(names.joined(separator: ", "))")
+extension ProjectionSet {
+    /// The projection called `name`, or a usage error listing the known ones.
+    static func named(_ name: String) throws -> any Projection {
+        guard let projection = make(name) else {
+            throw UsageError("unknown projection '\(name)'; known: \(names.joined(separator: ", "))")
         }
+        return projection
     }
-
-    static func databasePath(_ data: String) -> String { data + "/projections.sqlite" }
 }
 
 /// Prints a runner's progress while `work` runs: a bar with events/s and ETA on a terminal,

@@ -62,11 +62,20 @@ enum ServeCommand {
         if let demoKey { banner += "tape: demo API key (shown once): \(demoKey)\n" }
         if let generatedAdminKey { banner += "tape: demo admin key (this run only): \(generatedAdminKey)\n" }
         writeOut(Array(banner.utf8))
+        // Where commands run against this data directory (`tape rebuild`) find the running server.
+        let address = addressFile(settings.dataDirectory)
+        let reachableHost = ["0.0.0.0", ""].contains(settings.host) ? "127.0.0.1" : settings.host == "::" ? "[::1]" : settings.host
+        let record = #"{"url":"http://\#(reachableHost):\#(server.port ?? settings.port)","pid":\#(getpid())}"# + "\n"
+        _ = FileManager.default.createFile(atPath: address, contents: Data(record.utf8))
 
         var received: Int32 = 0
         sigwait(&signals, &received)
         printError("tape: \(received == SIGINT ? "SIGINT" : "SIGTERM") received, stopping")
         server.stop()
+        unlink(address)
         return 0
     }
+
+    /// `DIR/serve.json`: the URL and pid of the server running on `DIR`, while it runs.
+    static func addressFile(_ data: String) -> String { data + "/serve.json" }
 }

@@ -21,7 +21,10 @@ usage: tape <command> [options]
   replay        --data DIR [--from T|--from-offset N] [--to T] [--tokens 1,2] [--types tick,...]
                 [--speed 1|10|max] [--format ndjson|csv]
                                                 stream history to stdout in log order (CSV: ticks)
-  rebuild       --data DIR [--projection NAME]  rebuild projections from offset 0; print hashes
+  rebuild       --data DIR [--projection NAME] [--diff] [--server URL] [--admin-key K]
+                                                rebuild projections from offset 0; print hashes. On a running
+                                                server: built aside and swapped in without downtime. --diff:
+                                                build aside and report what differs (exit 1), swap nothing
   audit alert ID [--firing N] --data DIR        replay the log and explain an alert's firings, with a verdict
   audit alerts [--from T] [--to T] [--alert ID] --data DIR [--json]
                                                 check every firing in a time range (T: 2026-11-27[T09:15:00Z] or Unix s)
@@ -54,7 +57,7 @@ func run(_ argv: [String]) -> Int32 {
         case "fixtures": return try CatalogCommands.fixtures(&args)
         case "import" where args.positionals.first == "ticks": return try TickCommands.importTicks(&args)
         case "import": return try CatalogCommands.importInstruments(&args)
-        case "rebuild": return try CatalogCommands.rebuild(&args)
+        case "rebuild": return try RebuildCommand.run(&args)
         case "debug-catch-up": return try DebugCommands.catchUp(&args)
         case "debug-append-loop": return try DebugCommands.appendLoop(&args)
         case "audit": return try AlertCommands.audit(&args)

@@ -6,5 +6,6 @@ extension TapeServer {
         describeLiveRoutes(in: &document, readAccess: readAccess)
         describeUserRoutes(in: &document)
         describeInstrumentCommands(in: &document)
+        describeRebuildRoutes(in: &document)
     }
 }

@@ -35,7 +35,8 @@ extension TapeServer {
                "next_offset":{"type":"integer","minimum":0,"description":"The next log offset to apply."},
                "lag_events":{"type":"integer","minimum":0},
                "lag_seconds":{"type":"number"},
-               "error":{"type":"string","description":"Why it stopped; only when state is failed."}}}
+               "error":{"type":"string","description":"Why it stopped; only when state is failed."},
+               "rebuild":{"$ref":"#/components/schemas/ProjectionRebuild","description":"The running or last zero-downtime rebuild, if any since the server started."}}}
             """)
         document.addSchema("Probe", """
             {"type":"object","additionalProperties":false,"required":["status"],"properties":{"status":{"type":"string"}}}

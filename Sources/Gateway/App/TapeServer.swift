@@ -73,6 +73,8 @@ public final class TapeServer: Sendable {
     let alertsRunner: ProjectionRunner
     public let alertEngine: AlertEngine
     let issuedAlerts = Locked(IssuedAlerts())
+    /// The running or last rebuild of each projection (`POST /admin/projections/{name}/rebuild`).
+    let rebuilds = Locked<[String: ProjectionRebuild]>([:])
     private let http: HTTPServer
     private let started: Timestamp
 
@@ -132,6 +134,7 @@ public final class TapeServer: Sendable {
         registerTickIngest(on: &router)
         registerAlertRoutes(on: &router)
         registerReplay(on: &router)
+        registerRebuildRoutes(on: &router)
         let instruments = InstrumentsAPI(catalog: catalog, today: { CalendarDay(containing: Timestamp.now()) })
         let marketData = MarketDataAPI(quotes: quotes, candles: candles, catalog: catalog)
         let udf = UDFAPI(catalog: catalog, candles: candles, quotes: quotes,
@@ -188,7 +191,7 @@ public final class TapeServer: Sendable {
         try http.start()
     }
 
-    private var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner, signalsRunner, alertsRunner] }
+    var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner, signalsRunner, alertsRunner] }
 
     /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
     public func issueDemoKey() throws -> String {
@@ -231,6 +234,8 @@ public final class TapeServer: Sendable {
         hub.stop()
         journal.flush()
         alertEngine.stop()
+        // A rebuild restarts its live runner after the swap: let it finish (or cut its build short) first.
+        for rebuild in rebuilds.withLock({ Array($0.values) }) { rebuild.cancel() }
         for runner in runners { runner.stop() }
         try? log.close()
     }
@@ -282,6 +287,9 @@ public final class TapeServer: Sendable {
             j.key("lag_events"); j.value(h.lagEvents)
             j.key("lag_seconds"); j.value(h.lagSeconds)
             if case .failed(let failure) = h.state { j.key("error"); j.value(String(describing: failure)) }
+            if let rebuild = rebuilds.withLock({ $0[h.name] }) {
+                j.key("rebuild"); j.beginObject(); rebuild.status.writeJSON(to: &j); j.endObject()
+            }
             j.endObject()
         }
         j.endObject()

@@ -44,6 +44,7 @@ public final class ProjectionRebuild: @unchecked Sendable {
         public var error: String?
 
         public var isFinished: Bool { phase == .done || phase == .failed }
+        var startedRunning = false
     }
 
     private let live: ProjectionRunner
@@ -56,6 +57,9 @@ public final class ProjectionRebuild: @unchecked Sendable {
     private let state: Mutex<Status>
     /// The aside runner, for progress while it builds.
     private let builder = Mutex<ProjectionRunner?>(nil)
+    /// Set by `cancel()`; the build's reads then fail, ending it at the next batch.
+    private let isCancelled = Atomic<Bool>(false)
+    private let finished = Monitor(false)
 
     /// - Parameters:
     ///   - live: the runner of the projection in service; paused only for the swap.
@@ -97,12 +101,23 @@ public final class ProjectionRebuild: @unchecked Sendable {
         builder.withLock { $0 = nil }
         Self.removeDatabase(at: asidePath)
         update { $0.finishedAt = clock() }
+        finished.update { $0 = true }
         return status
     }
 
+    /// Ends a build that has not reached its swap (which, once begun, completes); returns
+    /// once `run()` has returned, or at once if it never started.
+    public func cancel() {
+        isCancelled.store(true, ordering: .relaxed)
+        guard state.withLock({ $0.startedRunning }) else { return }
+        finished.wait(until: { $0 }, timeout: nil) { _ in }
+    }
+
     private func runSteps() throws {
+        update { $0.startedRunning = true }
         Self.removeDatabase(at: asidePath)
-        let runner = ProjectionRunner(projection: fresh, log: log, databasePath: asidePath, batchSize: 50_000, clock: clock)
+        let source = CancellableLogSource(base: log) { [self] in isCancelled.load(ordering: .relaxed) }
+        let runner = ProjectionRunner(projection: fresh, log: source, databasePath: asidePath, batchSize: 50_000, clock: clock)
         builder.withLock { $0 = runner }
         try runner.rebuild()
         // Each pass is shorter than the one before while the log grows slower than the build runs;
@@ -142,5 +157,23 @@ public final class ProjectionRebuild: @unchecked Sendable {
     /// Removes a database file and its WAL and shared-memory files.
     static func removeDatabase(at path: String) {
         for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+    }
+}
+
+/// A log that stops answering reads once `isCancelled` says so: how a build is cut short.
+private struct CancellableLogSource: LogSource {
+    struct Cancelled: Error, CustomStringConvertible { var description: String { "cancelled" } }
+    let base: any LogSource
+    let isCancelled: @Sendable () -> Bool
+
+    func endOffset() throws -> UInt64 { try base.endOffset() }
+
+    func read(from offset: UInt64, limit: Int) throws -> [LogEntry] {
+        if isCancelled() { throw Cancelled() }
+        return try base.read(from: offset, limit: limit)
+    }
+
+    func waitForEnd(beyond offset: UInt64, timeout: Duration) throws -> UInt64 {
+        try base.waitForEnd(beyond: offset, timeout: timeout)
     }
 }

@@ -70,8 +70,14 @@ final class StreamingFixture {
 
     /// `GET target` over a fresh connection: the status and the JSON body.
     func get(_ target: String) throws -> (status: Int, json: [String: Any]) {
+        try request("GET", target)
+    }
+
+    /// `method target` with an optional key and no body, over a fresh connection: the status and the JSON body.
+    func request(_ method: String, _ target: String, key: String? = nil) throws -> (status: Int, json: [String: Any]) {
         let client = try TestClient(port: port)
-        try client.send("GET \(target) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let keyHeader = key.map { "X-API-Key: \($0)\r\n" } ?? ""
+        try client.send("\(method) \(target) HTTP/1.1\r\nHost: localhost\r\n\(keyHeader)Content-Length: 0\r\n\r\n")
         let response = try client.readResponse()
         let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         return (response.status, json)
