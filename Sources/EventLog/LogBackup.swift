@@ -9,7 +9,7 @@ import Glibc
 ///   content checksum and records all check out. A batch the writer is still writing fails those
 ///   checks and ends the copy; damage followed by valid batches is corruption and stops the copy.
 ///
-/// Every copied file is fdatasync'd, and each segment gets an index rebuilt from the copy.
+/// Every copied file is fdatasync'd, and each sealed segment gets an index rebuilt from the copy.
 /// Stateless; safe to call from any thread.
 public enum LogBackup {
     /// One segment of a copy.
@@ -47,7 +47,7 @@ public enum LogBackup {
             // Sealed segments never change; the open one is cut at its last complete batch.
             let length = base == last ? try completeBatches(of: SegmentReader(file: from, baseOffset: base)).coveredLength
                                       : try from.size()
-            summary.segments.append(try copySegment(from, base: base, length: length, into: destination))
+            summary.segments.append(try copySegment(from, base: base, length: length, into: destination, isLast: base == last))
         }
         try File.synchronizeDirectory(destination)
         return summary
@@ -60,9 +60,10 @@ public enum LogBackup {
             throw LogError.invalidArgument("\(destination) already holds a log; restore only into a new or empty data directory")
         }
         var summary = Summary()
-        for base in try EventLog.segmentBases(in: source) {
+        let bases = try EventLog.segmentBases(in: source)
+        for base in bases {
             let from = try openSegment(source, base)
-            summary.segments.append(try copySegment(from, base: base, length: try from.size(), into: destination))
+            summary.segments.append(try copySegment(from, base: base, length: try from.size(), into: destination, isLast: base == bases.last))
         }
         try File.synchronizeDirectory(destination)
         return summary
@@ -77,9 +78,11 @@ public enum LogBackup {
         }
     }
 
-    /// Copies the first `length` bytes of a segment, syncs them, and writes its index rebuilt from
-    /// the copy, which also proves the copy is a whole number of valid batch headers.
-    private static func copySegment(_ from: File, base: UInt64, length: Int64, into directory: String) throws -> CopiedSegment {
+    /// Copies the first `length` bytes of a segment, syncs them, and indexes the copy, which also
+    /// proves it is a whole number of valid batch headers. The index is written for sealed segments
+    /// only: like the writer's open segment, the last one has none (a writer indexes it as it opens).
+    private static func copySegment(_ from: File, base: UInt64, length: Int64, into directory: String,
+                                    isLast: Bool) throws -> CopiedSegment {
         let name = SegmentName.segment(base)
         let to = try File(path: directory + "/" + name, flags: O_WRONLY | O_CREAT | O_EXCL)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -96,7 +99,7 @@ public enum LogBackup {
         try to.synchronizeData()
         let copy = SegmentReader(file: try File(path: to.path, flags: O_RDONLY), baseOffset: base)
         let index = try EventLog.scanIndex(copy, size: length, interval: SegmentIndex.defaultInterval, isLast: false)
-        try File.writeAtomically(index.encoded(), to: directory + "/" + SegmentName.index(base))
+        if !isLast { try File.writeAtomically(index.encoded(), to: directory + "/" + SegmentName.index(base)) }
         return CopiedSegment(name: name, firstOffset: base, endOffset: index.endOffset, bytes: length)
     }
 

@@ -41,6 +41,7 @@ import Testing
         let verify = try runTape(["verify", "--data", restored], in: root)
         #expect(verify.status == 0)
         #expect(verify.output.contains("ok: every frame checks out"))
+        #expect(!verify.output.contains("stale"), "every restored index matches its segment")
 
         // The backup is a byte-identical prefix of the original log.
         let copy = try runTape(["dump", "--data", restored], in: root)
