@@ -12,6 +12,10 @@ import Glibc
 /// Every copied file is fdatasync'd, and each sealed segment gets an index rebuilt from the copy.
 /// Stateless; safe to call from any thread.
 public enum LogBackup {
+    /// The file a restore keeps in the log directory until the restored log is verified; a writer
+    /// refuses to open a directory that holds it.
+    public static let restoreMarker = "restore.incomplete"
+
     /// One segment of a copy.
     public struct CopiedSegment: Equatable, Sendable {
         /// The segment's file name (its first offset, zero-padded).

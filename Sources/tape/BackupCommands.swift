@@ -69,11 +69,21 @@ enum BackupCommands {
         try args.rejectUnknown()
         let manifest = try BackupManifest.read(from: backup)
         let logDirectory = data + "/log", databasePath = ProjectionSet.databasePath(data)
-        try refuseExistingData(logDirectory: logDirectory, databasePath: databasePath)
+        let marker = logDirectory + "/" + LogBackup.restoreMarker
+        if !File.exists(marker) { try refuseExistingData(logDirectory: logDirectory, databasePath: databasePath) }
         // The lock keeps a server from starting on the directory while it is half restored.
         let lock = try LogLock(directory: logDirectory)
         defer { lock.release() }
-        try refuseExistingData(logDirectory: logDirectory, databasePath: databasePath)
+        if File.exists(marker) {
+            // Only a restore writes the marker, so what is here is the part an interrupted one copied.
+            printError("tape: \(data) holds an interrupted restore; removing what it copied and starting again")
+            removeRestoredFiles(logDirectory: logDirectory, databasePath: databasePath)
+        } else {
+            try refuseExistingData(logDirectory: logDirectory, databasePath: databasePath)
+        }
+        // Until the marker goes, no writer opens the directory: a restore killed half way is redone, never served.
+        try File.writeAtomically([], to: marker)
+        try File.synchronizeDirectory(logDirectory)
         do {
             let log = try LogBackup.restore(from: backup + "/log", to: logDirectory)
             let copied = log.segments.map { BackupManifest.Segment(name: $0.name, firstOffset: $0.firstOffset, endOffset: $0.endOffset, bytes: $0.bytes) }
@@ -87,18 +97,27 @@ enum BackupCommands {
             }
             var verify = try Arguments(["--data", data])
             guard try LogCommands.verify(&verify) == 0 else { throw BackupError("the restored log does not verify; nothing was kept") }
+            try File.remove(marker)
+            try File.synchronizeDirectory(logDirectory)
             print("restored \(backup) (taken \(manifest.createdAt.iso8601) by tape \(manifest.tapeVersion)) into \(data): "
                   + "\(log.segments.count) segments, offsets \(log.startOffset)..<\(log.endOffset)"
                   + (manifest.databaseBytes == nil ? "; no projections database (tape serve builds it)" : ""))
             print("end offset \(log.endOffset)")
             return 0
         } catch {
-            for name in (try? File.list(logDirectory)) ?? [] where name.hasSuffix(".seg") || name.hasSuffix(".idx") {
-                try? File.remove(logDirectory + "/" + name)
-            }
-            for name in databaseFiles(databasePath) { try? File.remove(name) }
+            removeRestoredFiles(logDirectory: logDirectory, databasePath: databasePath)
+            try? File.remove(marker)
             throw error
         }
+    }
+
+    /// Removes the segments, indexes and database a restore copied (the caller holds the lock
+    /// and knows the directory held none of them before).
+    private static func removeRestoredFiles(logDirectory: String, databasePath: String) {
+        for name in (try? File.list(logDirectory)) ?? [] where name.hasSuffix(".seg") || name.hasSuffix(".idx") || name.hasSuffix(".tmp") {
+            try? File.remove(logDirectory + "/" + name)
+        }
+        for name in databaseFiles(databasePath) { try? File.remove(name) }
     }
 
     /// Refuses a data directory that holds a log or a projections database already.

@@ -138,6 +138,49 @@ import Testing
         #expect(incomplete.errors.contains("not a complete tape backup"))
     }
 
+    @Test func aRestoreKilledHalfWayIsNeverServedAndARerunRedoesIt() throws {
+        let root = makeTemporaryDirectory("tape-backup")
+        defer { removeDirectory(root) }
+        // Enough ticks (hard to compress) over small segments that the restore takes a while.
+        let log = try EventLog(directory: root + "/data/log", options: LogOptions(segmentSize: 1 << 20, durability: .never))
+        var random = SplitMix64(seed: 7)
+        for batch in 0..<200 {
+            try log.append((0..<1_000).map { i in
+                Record(time: Timestamp(nanoseconds: Int64(batch * 1_000 + i) * 1_000_000),
+                       event: .tick(Tick(token: UInt32(random.next() % 2_000), price: Int64(random.next() % 1_000_000), volume: random.next() % 10_000)))
+            })
+        }
+        try log.close()
+        #expect(try runTape(["backup", "--data", root + "/data", "--to", root + "/backup"], in: root).status == 0)
+
+        let target = root + "/target", marker = target + "/log/" + LogBackup.restoreMarker
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tapePath)
+        process.arguments = ["restore", "--from", root + "/backup", "--data", target]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        while process.isRunning && !FileManager.default.fileExists(atPath: marker) { usleep(200) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        if FileManager.default.fileExists(atPath: marker) {
+            // Killed half way: no writer opens what it left, and a rerun starts over.
+            let serve = try runTape(["serve", "--data", target, "--port", "0", "--auth", "off"], in: root)
+            #expect(serve.status != 0)
+            #expect(serve.errors.contains("interrupted restore"))
+            let again = try runTape(["restore", "--from", root + "/backup", "--data", target], in: root)
+            #expect(again.status == 0, "\(again.errors)")
+            #expect(again.errors.contains("holds an interrupted restore; removing what it copied"))
+        } else {
+            Issue.record("the restore finished before it could be killed; the interrupted case was not exercised")
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        let copy = try runTape(["dump", "--data", target], in: root)
+        #expect(copy.output == (try runTape(["dump", "--data", root + "/data"], in: root)).output)
+        #expect(copy.output.split(separator: "\n").count == 200_000)
+    }
+
     @Test func theOpenSegmentIsCopiedUpToItsLastWholeBatchAndATornTailIsLeftOut() throws {
         let root = makeTemporaryDirectory("tape-backup")
         defer { removeDirectory(root) }
