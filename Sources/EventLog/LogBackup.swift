@@ -6,8 +6,9 @@ import Glibc
 /// What is copied is always a prefix of the log that ends at a batch boundary:
 /// - sealed segments are immutable, so they are copied whole;
 /// - the open segment is copied up to the end of its last complete batch whose header CRC, LZ4
-///   content checksum and records all check out. A batch the writer is still writing fails those
-///   checks and ends the copy; damage followed by valid batches is corruption and stops the copy.
+///   content checksum and records all check out, after an fdatasync of the source that makes those
+///   batches durable there. A batch the writer is still writing fails the checks and ends the copy;
+///   damage followed by valid batches is corruption and stops the copy.
 ///
 /// Every copied file is fdatasync'd, and each sealed segment gets an index rebuilt from the copy.
 /// Stateless; safe to call from any thread.
@@ -48,9 +49,14 @@ public enum LogBackup {
         var summary = Summary()
         for base in bases {
             let from = try openSegment(source, base)
-            // Sealed segments never change; the open one is cut at its last complete batch.
-            let length = base == last ? try completeBatches(of: SegmentReader(file: from, baseOffset: base)).coveredLength
-                                      : try from.size()
+            // Sealed segments never change (and were synced when sealed); the open one is cut at its last complete batch.
+            var length = try from.size()
+            if base == last {
+                length = try completeBatches(of: SegmentReader(file: from, baseOffset: base)).coveredLength
+                // The batches found were written before this sync, so it makes them durable in the source too:
+                // a power loss there cannot take back an event the backup holds.
+                try from.synchronizeData()
+            }
             summary.segments.append(try copySegment(from, base: base, length: length, into: destination, isLast: base == last))
         }
         try File.synchronizeDirectory(destination)
