@@ -49,6 +49,10 @@ public final class EventLog: @unchecked Sendable {
         self.options = options
         try File.makeDirectory(directory)
         lockFile = try EventLog.acquireLock(directory)
+        // A restore killed half way leaves a prefix of a log that must not pass for a whole one.
+        if File.exists(directory + "/" + LogBackup.restoreMarker) {
+            throw LogError.invalidArgument("\(directory) holds an interrupted restore (\(LogBackup.restoreMarker) is present): run tape restore again")
+        }
 
         var report = RecoveryReport()
         var bases = try EventLog.segmentBases(in: directory)

@@ -25,6 +25,8 @@ usage: tape <command> [options]
                                                 rebuild projections from offset 0; print hashes. On a running
                                                 server: built aside and swapped in without downtime. --diff:
                                                 build aside and report what differs (exit 1), swap nothing
+  backup        --data DIR --to DEST            hot backup (server may run): projections, then the log
+  restore       --from BACKUP --data DIR        restore a backup into an empty DIR, then verify it
   audit alert ID [--firing N] --data DIR        replay the log and explain an alert's firings, with a verdict
   audit alerts [--from T] [--to T] [--alert ID] --data DIR [--json]
                                                 check every firing in a time range (T: 2026-11-27[T09:15:00Z] or Unix s)
@@ -58,6 +60,8 @@ func run(_ argv: [String]) -> Int32 {
         case "import" where args.positionals.first == "ticks": return try TickCommands.importTicks(&args)
         case "import": return try CatalogCommands.importInstruments(&args)
         case "rebuild": return try RebuildCommand.run(&args)
+        case "backup": return try BackupCommands.backup(&args)
+        case "restore": return try BackupCommands.restore(&args)
         case "debug-catch-up": return try DebugCommands.catchUp(&args)
         case "debug-append-loop": return try DebugCommands.appendLoop(&args)
         case "audit": return try AlertCommands.audit(&args)
