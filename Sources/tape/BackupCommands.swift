@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Services
 import Projections
 
 /// `tape backup` and `tape restore`.
