@@ -9,8 +9,15 @@ extension TapeServer {
         // Sessions may subscribe to instruments the catalog lists as active.
         let catalog = self.catalog
         let isListed: @Sendable (UInt32) -> Bool = { token in catalog.instrument(token: token)?.isActive ?? false }
+        let log = self.log, alerts = self.alerts
+        let replaySources = ReplaySources(
+            makeReader: { try log.makeReader() },
+            alertRules: { userID in
+                alerts.snapshot.liveAlerts(of: userID).map { AlertChange(alertID: $0.alertID, userID: $0.userID, version: $0.version, rule: $0.rule) }
+            },
+            maxTokens: hub.settings.maxTokensPerSession)
         router.webSocket("/ws/v2", middleware: [auth]) { [unowned self] _, context in
-            V2SessionHandler(hub: self.hub, userID: Self.userID(of: context), isKnownToken: isListed)
+            V2SessionHandler(hub: self.hub, userID: Self.userID(of: context), isKnownToken: isListed, replaySources: replaySources)
         }
         // KiteTicker clients put a Tape key in `access_token` (`api_key` is Kite's app id, ignored).
         let kiteAuth = AuthMiddleware { [unowned self] request throws(HTTPError) in
@@ -54,14 +61,7 @@ extension TapeServer {
     func pushAlertFirings() {
         let hub = self.hub
         alertEngine.onFiring = { firing, userID in
-            var j = JSONText(capacity: 256)
-            j.beginObject()
-            j.key("type"); j.value("alert")
-            j.key("alert_id"); j.value(firing.alertID)
-            j.key("token"); j.value(firing.token)
-            j.key("firing"); firing.writeJSON(to: &j)
-            j.endObject()
-            hub.push(StreamMessage(isBinary: false, bytes: j.bytes), toUser: userID, protocolName: "v2")
+            hub.push(V2Encoding.alertMessage(firing), toUser: userID, protocolName: "v2")
         }
     }
 

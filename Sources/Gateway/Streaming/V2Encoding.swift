@@ -1,4 +1,5 @@
 import EventLog
+import Services
 
 /// `/ws/v2` ticks as JSON: `{"type":"ticks","data":[{"token","price","volume","time","offset",…}]}`.
 struct V2Encoding: StreamEncoding {
@@ -68,5 +69,18 @@ struct V2Encoding: StreamEncoding {
         j.key("confidence"); if let confidence = signal.confidence { j.value(confidence) } else { j.null() }
         j.key("offset"); j.value(offset)
         j.endObject()
+    }
+
+    /// `{"type":"alert","alert_id","token","firing":{"n","tick_offset","offset","price","time","rule_version"}}`:
+    /// what the owner's sessions are sent when an alert fires (live, or re-evaluated in a replay).
+    static func alertMessage(_ firing: AlertFiring) -> StreamMessage {
+        var j = JSONText(capacity: 256)
+        j.beginObject()
+        j.key("type"); j.value("alert")
+        j.key("alert_id"); j.value(firing.alertID)
+        j.key("token"); j.value(firing.token)
+        j.key("firing"); firing.writeJSON(to: &j)
+        j.endObject()
+        return StreamMessage(isBinary: false, bytes: j.bytes)
     }
 }
