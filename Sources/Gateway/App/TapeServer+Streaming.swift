@@ -15,7 +15,7 @@ extension TapeServer {
             alertRules: { userID in
                 alerts.snapshot.liveAlerts(of: userID).map { AlertChange(alertID: $0.alertID, userID: $0.userID, version: $0.version, rule: $0.rule) }
             },
-            maxTokens: hub.settings.maxTokensPerSession)
+            hub: hub)
         router.webSocket("/ws/v2", middleware: [auth]) { [unowned self] _, context in
             V2SessionHandler(hub: self.hub, userID: Self.userID(of: context), isKnownToken: isListed, replaySources: replaySources)
         }
@@ -49,6 +49,8 @@ extension TapeServer {
             ("tape_ws_ticks_delivered_total", "Ticks handed to sessions' outgoing queues.", "counter", [("", Double(totals.delivered))]),
             ("tape_ws_ticks_conflated_total", "Ticks replaced by a newer tick of the same token before a slow session could take them.", "counter", [("", Double(totals.conflated))]),
             ("tape_ws_ticks_dropped_total", "Ticks discarded when a slow session was closed.", "counter", [("", Double(totals.dropped))]),
+            ("tape_ws_replays", "/ws/v2 sessions replaying history now.", "gauge", [("", Double(hub.replayCount))]),
+            ("tape_ws_replays_started_total", "/ws/v2 replays started since start.", "counter", [("", Double(totals.replays))]),
             ("tape_ws_session_events_lost_total", "Appends of session events the log refused.", "counter", [("", Double(journal.failedAppends))]),
             ("tape_ws_session_ticks_delivered_total", "Ticks delivered, per open session.", "counter", perSession(\.delivered)),
             ("tape_ws_session_ticks_conflated_total", "Ticks conflated, per open session.", "counter", perSession(\.conflated)),

@@ -89,6 +89,8 @@ final class ReplaySession: Sendable {
 
     private func run() {
         nameCurrentThread("tape-replay")
+        sources.hub.replayStarted()
+        defer { sources.hub.replayFinished() }
         let reader: LogReader, end: UInt64
         var start: UInt64
         var notBefore = request.from

@@ -7,6 +7,6 @@ struct ReplaySources: Sendable {
     var makeReader: @Sendable () throws -> LogReader
     /// The user's live alert rules (latest versions), in ascending alert id.
     var alertRules: @Sendable (_ userID: UInt64) -> [AlertChange]
-    /// The most tokens one replay may name (the same limit as a live session's subscriptions).
-    var maxTokens: Int
+    /// Counts replays in and out, for `/metrics`.
+    var hub: StreamHub
 }

@@ -56,6 +56,8 @@ public final class StreamHub: Sendable {
         var nextOffset: UInt64
         var totals = Totals()
         var failure: String?
+        /// `/ws/v2` sessions replaying history now (they are not in `sessions`).
+        var replays = 0
     }
 
     struct Subscriber {
@@ -82,6 +84,8 @@ public final class StreamHub: Sendable {
         public var delivered: UInt64 = 0
         public var conflated: UInt64 = 0
         public var dropped: UInt64 = 0
+        /// `/ws/v2` replays started.
+        public var replays: UInt64 = 0
     }
 
     /// Per open session, for `/metrics`.
@@ -139,13 +143,17 @@ public final class StreamHub: Sendable {
     // MARK: sessions (any thread)
 
     /// Registers a connection; returns its session id. The SessionOpened event is journaled.
-    public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding) -> UInt64 {
+    /// `beforeData` runs under the hub's lock before anything can be pushed to the session (a welcome goes first).
+    @discardableResult
+    public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding,
+                     beforeData: (UInt64) -> Void = { _ in }) -> UInt64 {
         let now = ContinuousClock.now
         let id = state.withLock { s in
             let id = s.nextSessionID
             s.nextSessionID += 1
             s.sessions[id] = StreamSession(id: id, userID: userID, protocolName: protocolName, socket: socket, encoding: encoding, now: now)
             s.totals.opened += 1
+            beforeData(id)
             return id
         }
         journal.submit(.sessionOpened(SessionOpened(sessionID: id, userID: userID, protocolName: protocolName)))
@@ -245,6 +253,20 @@ public final class StreamHub: Sendable {
 
     /// Open sessions.
     public var sessionCount: Int { state.withLock { $0.sessions.count } }
+
+    /// Replays running now; their threads call `replayStarted()` and `replayFinished()`.
+    public var replayCount: Int { state.withLock { $0.replays } }
+
+    /// Counts a replay thread in; it calls `replayFinished()` when it ends.
+    public func replayStarted() {
+        state.withLock { s in
+            s.replays += 1
+            s.totals.replays += 1
+        }
+    }
+
+    /// Counts a replay thread out.
+    public func replayFinished() { state.withLock { $0.replays -= 1 } }
 
     /// Counters since start.
     public var totals: Totals {

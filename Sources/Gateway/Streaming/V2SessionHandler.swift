@@ -27,9 +27,10 @@ final class V2SessionHandler: WebSocketHandler, @unchecked Sendable {
     }
 
     func onOpen(_ socket: WebSocket) {
-        let id = hub.open(socket: socket, userID: userID, protocolName: "v2", encoding: V2Encoding())
-        sessionID = id
-        send(socket) { j in j.key("type"); j.value("welcome"); j.key("session_id"); j.value(id) }
+        // The welcome is queued under the hub's lock, so that no alert pushed at once can overtake it.
+        sessionID = hub.open(socket: socket, userID: userID, protocolName: "v2", encoding: V2Encoding()) { id in
+            self.send(socket) { j in j.key("type"); j.value("welcome"); j.key("session_id"); j.value(id) }
+        }
     }
 
     func onText(_ text: String, socket: WebSocket) {
@@ -97,8 +98,9 @@ final class V2SessionHandler: WebSocketHandler, @unchecked Sendable {
         guard replay == nil else {
             return sendError("replay_active", "this session is already replaying: seek within it, or open another connection for another range", to: socket)
         }
-        if let tokens = request.tokens, StreamHub.unique(tokens).count > replaySources.maxTokens {
-            return sendError("too_many_tokens", "a replay may name \(replaySources.maxTokens) tokens; leave tokens out to replay every one", to: socket)
+        let limit = hub.settings.maxTokensPerSession
+        if let tokens = request.tokens, StreamHub.unique(tokens).count > limit {
+            return sendError("too_many_tokens", "a replay may name \(limit) tokens; leave tokens out to replay every one", to: socket)
         }
         hub.close(sessionID: sessionID, reason: "replay")
         replay = ReplaySession(request: request, socket: socket, userID: userID, sources: replaySources)

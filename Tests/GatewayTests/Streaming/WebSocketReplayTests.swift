@@ -26,6 +26,8 @@ import Testing
         let fixture = try StreamingFixture()
         let client = try fixture.connect()
         _ = try client.subscribe([101])
+        // Session events carry the server's clock, far after the fixture's tick times: keep them out of the range.
+        fixture.server.journal.flush()
         let offsets = try fixture.appendTicks((0..<600).map { UInt32(101 + $0 % 5) })
         try fixture.server.log.append([Record(time: Timestamp(nanoseconds: 1_764_300_000_400_000_000),
                                               event: .signalPublished(SignalPublished(model: "m", token: 103, value: 0.5)))])
@@ -35,7 +37,8 @@ import Testing
         let liveSessions = fixture.server.hub.sessionCount
 
         let all = try Self.entries(fixture)
-        let start = offsets[100], stop = all.first { $0.offset > offsets[599] + 300 }!
+        let start = offsets[100]
+        let stop = all.first { entry in if case .tick = entry.event { entry.offset > offsets[599] + 300 } else { false } }!
         let expected = all.filter { entry in
             guard entry.offset >= start, entry.time < stop.time else { return false }
             switch entry.event {
@@ -147,6 +150,30 @@ import Testing
         let second = try Self.read(client, until: "replay_end")
         #expect(client.ticks.dropFirst(afterEnd).map(\.offset) == Array(offsets[45...]))
         #expect(Self.int(second["events"]) == offsets.count - 45)
+    }
+
+    @Test func theReplayThreadEndsWhenTheConnectionCloses() throws {
+        let fixture = try StreamingFixture()
+        let offsets = try Self.pacedThenBurst(fixture, burst: 10)
+        // A slow replay (a second of ticks at speed 0.01) waits between ticks; one paused waits for resume.
+        let waiting = try fixture.connect()
+        try waiting.send(#"{"action":"replay","from_offset":\#(offsets[0]),"speed":0.01}"#)
+        let paused = try fixture.connect()
+        try paused.send(#"{"action":"replay","from_offset":\#(offsets[0]),"speed":0.01}"#)
+        _ = try Self.read(paused, until: "replay_started")
+        try paused.send(#"{"action":"pause"}"#)
+        _ = try Self.read(paused, until: "paused")
+        #expect(eventually { fixture.server.hub.replayCount == 2 })
+
+        try waiting.raw.sendFrame(.close, WebSocketFrameEncoder.closePayload(code: .normalClosure, reason: "done"))
+        #expect(eventually { fixture.server.hub.replayCount == 1 })
+        paused.raw.socket.close()
+        #expect(eventually { fixture.server.hub.replayCount == 0 })
+        let metrics = try TestClient(port: fixture.port)
+        try metrics.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-API-Key: \(StreamingFixture.adminKey)\r\n\r\n")
+        let text = try metrics.readResponse().text
+        #expect(text.contains("tape_ws_replays 0\n"))
+        #expect(text.contains("tape_ws_replays_started_total 2\n"))
     }
 
     /// Every frame's payload from `replay_started` through `replay_end`, of a session with `key`.
