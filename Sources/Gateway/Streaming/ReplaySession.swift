@@ -4,8 +4,8 @@ import Projections
 import Services
 
 /// One `/ws/v2` connection's replay of history: reads the log on its own thread and sends what a live
-/// session would have been sent — `ticks` batches (the same encoding), `signal`s, and `alert`s
-/// re-evaluated against the user's current rules by a fresh `AlertEvaluator` — paced by event time.
+/// session would have been sent — `ticks` batches (the same encoding), `signal`s, `candle` bar closes,
+/// and `alert`s re-evaluated against the user's current rules by a fresh `AlertEvaluator` — paced by event time.
 ///
 /// The stream depends only on the log, the request and the rules, never on the wall clock: ticks are
 /// batched by event time (those within `batchWindow × speed` of a batch's first tick; at `max`, up to
@@ -154,7 +154,7 @@ final class ReplaySession: Sendable {
 
     /// Sends the range from `start`: returns the ticks and signals sent and the last one's offset.
     private func play(from start: UInt64, notBefore: Timestamp?, end: UInt64, reader: LogReader) throws -> (events: UInt64, last: UInt64?) {
-        var player = Player(request: request, socket: socket, control: control)
+        var player = Player(request: request, socket: socket, control: control, candles: CandleCloser(wholeFrom: notBefore))
         defer { player.batch.free() }
         guard send(Self.status("replay_started") { j in
             j.key("from_offset"); j.value(start)
@@ -254,6 +254,7 @@ final class ReplaySession: Sendable {
         let encoding = V2Encoding()
         var book = QuoteBook()
         var evaluator = AlertEvaluator()
+        var candles: CandleCloser
         var pace: ReplayPace
         var batch = ByteBuffer(capacity: 1 << 12)
         var batchCount = 0
@@ -265,10 +266,11 @@ final class ReplaySession: Sendable {
         /// Event-time span of a batch; nil at `max` (batches are cut by size only).
         let window: Int64?
 
-        init(request: ReplayRequest, socket: WebSocket, control: Monitor<Control>) {
+        init(request: ReplayRequest, socket: WebSocket, control: Monitor<Control>, candles: CandleCloser) {
             self.request = request
             self.socket = socket
             self.control = control
+            self.candles = candles
             pace = ReplayPace(speed: request.speed)
             let nanos = Double(ReplaySession.batchWindow.components.attoseconds / 1_000_000_000)
                 + Double(ReplaySession.batchWindow.components.seconds) * 1e9
@@ -280,6 +282,12 @@ final class ReplaySession: Sendable {
             switch entry.event {
             case .tick(let tick):
                 let quote = book.apply(tick, time: entry.time, offset: entry.offset)
+                if let closed = candles.apply(tick, time: entry.time) {
+                    // As live: the closed bar goes out when the tick that closed it is due, just before it.
+                    try flush()
+                    try waitUntilDue(entry.time, lastSent: lastOffset)
+                    try send(V2Encoding.candleMessage(closed, token: tick.token, resolution: CandleCloser.resolution))
+                }
                 if batchCount > 0 {
                     let isWindowOver = window.map { entry.time.rawValue - batchFirstTime.rawValue >= $0 } ?? false
                     if isWindowOver || batch.count >= ReplaySession.maxBatchBytes { try flush() }

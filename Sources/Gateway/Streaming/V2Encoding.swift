@@ -1,4 +1,5 @@
 import EventLog
+import Projections
 import Services
 
 /// `/ws/v2` ticks as JSON: `{"type":"ticks","data":[{"token","price","volume","time","offset",…}]}`.
@@ -80,6 +81,21 @@ struct V2Encoding: StreamEncoding {
         j.key("alert_id"); j.value(firing.alertID)
         j.key("token"); j.value(firing.token)
         j.key("firing"); firing.writeJSON(to: &j)
+        j.endObject()
+        return StreamMessage(isBinary: false, bytes: j.bytes)
+    }
+
+    /// `{"type":"candle","data":{"token","resolution","time","open","high","low","close","volume"}}`: a bar
+    /// that closed (see `CandleCloser`), sent to the token's sessions live and in replays.
+    static func candleMessage(_ candle: Candle, token: UInt32, resolution: CandleResolution) -> StreamMessage {
+        var j = JSONText(capacity: 192)
+        j.beginObject()
+        j.key("type"); j.value("candle")
+        j.key("data"); j.beginObject()
+        j.key("token"); j.value(token)
+        j.key("resolution"); j.value(resolution.rawValue)
+        candle.writeFields(to: &j)
+        j.endObject()
         j.endObject()
         return StreamMessage(isBinary: false, bytes: j.bytes)
     }

@@ -176,6 +176,43 @@ import Testing
         #expect(text.contains("tape_ws_replays_started_total 2\n"))
     }
 
+    /// Reads frames until a `candle` message: its bytes, and the offsets of the ticks before it.
+    static func readUntilCandle(_ client: StreamClient) throws -> (candle: [UInt8], ticksBefore: [UInt64]) {
+        var ticks: [UInt64] = []
+        while true {
+            let payload = try client.raw.readFrame().payload
+            let message = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
+            if message["type"] as? String == "candle" { return (payload, ticks) }
+            for tick in message["data"] as? [[String: Any]] ?? [] where message["type"] as? String == "ticks" {
+                ticks.append(UInt64(int(tick["offset"]) ?? -1))
+            }
+        }
+    }
+
+    @Test func aClosedBarIsSentLiveAndInReplayAsTheSameCandleMessage() throws {
+        let fixture = try StreamingFixture()
+        let live = try fixture.connect()
+        _ = try live.subscribe([101])
+        // Minute M (the bar forming when the stream started: never sent), M+1 (sent when M+2's first tick comes).
+        let first = try fixture.appendTicks([101, 101])
+        let offsets = try fixture.appendTicks([101, 101, 101, 101], step: .seconds(30))   // M, M+1, M+1, M+2
+        let (candle, before) = try Self.readUntilCandle(live)
+        #expect(before.last == offsets[2])
+        let text = String(decoding: candle, as: UTF8.self)
+        #expect(text == #"{"type":"candle","data":{"token":101,"resolution":"1m","time":1764300060,"open":100.05,"high":100.1,"low":100.05,"close":100.1,"volume":5}}"#)
+
+        // A replay from M+1 saw that bar whole: the same bytes, at the same place among the ticks.
+        let replay = try fixture.connect()
+        try replay.send(#"{"action":"replay","from":1764300060,"tokens":[101]}"#)
+        let (replayed, replayedBefore) = try Self.readUntilCandle(replay)
+        #expect(replayed == candle)
+        #expect(replayedBefore == [offsets[1], offsets[2]])
+        // From the first tick of M the forming bar M is not whole (nothing says no tick came before): no candle for it.
+        let partial = try Self.recordReplay(fixture, #"{"action":"replay","from_offset":\#(first[1]),"tokens":[101]}"#)
+        let candles = partial.map { String(decoding: $0, as: UTF8.self) }.filter { $0.hasPrefix(#"{"type":"candle""#) }
+        #expect(candles == [text])
+    }
+
     /// Every frame's payload from `replay_started` through `replay_end`, of a session with `key`.
     static func recordReplay(_ fixture: StreamingFixture, _ message: String, key: String? = nil) throws -> [[UInt8]] {
         let client = try fixture.connect(key: key)
