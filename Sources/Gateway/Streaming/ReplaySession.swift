@@ -336,12 +336,13 @@ final class ReplaySession: Sendable {
         /// Waits until an event of `time` is due, honouring pause (acknowledged here, in stream order), seek and stop.
         mutating func waitUntilDue(_ time: Timestamp, lastSent: UInt64?) throws(Interruption) {
             while true {
-                let state = control.withLock { $0 }
-                if state.isStopped { throw .stopped }
-                if let seek = state.seek {
-                    control.update { $0.seek = nil }
-                    throw .seek(seek)
+                // A pending seek is taken in the same lock as it is read, so that a later one is not lost.
+                let state = control.withLock { c in
+                    defer { c.seek = nil }
+                    return c
                 }
+                if state.isStopped { throw .stopped }
+                if let seek = state.seek { throw .seek(seek) }
                 if state.isPaused {
                     try send(ReplaySession.status("paused") { j in
                         j.key("last_offset"); if let lastSent { j.value(lastSent) } else { j.null() }
