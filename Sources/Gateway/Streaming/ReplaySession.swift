@@ -106,6 +106,8 @@ final class ReplaySession: Sendable {
             let target: ReplaySeek
             do {
                 let (events, last) = try play(from: start, notBefore: notBefore, end: end, reader: reader)
+                // Ended before the message goes out: a pause the client sends on reading it is refused, not lost.
+                markEnded()
                 guard send(Self.status("replay_end") { j in
                     j.key("events"); j.value(events)
                     j.key("last_offset"); if let last { j.value(last) } else { j.null() }
@@ -116,6 +118,7 @@ final class ReplaySession: Sendable {
             } catch Interruption.seek(let seek) {
                 target = seek
             } catch {
+                markEnded()
                 sendError("log_unavailable", "the replay stopped reading the log: \(error)")
                 guard let seek = try? waitForSeek() else { return }
                 target = seek
@@ -136,12 +139,16 @@ final class ReplaySession: Sendable {
         }
     }
 
-    /// After the end: waits for a seek (returned) or a stop (thrown).
-    private func waitForSeek() throws(Interruption) -> ReplaySeek {
+    /// The range is done: pause no longer applies until a seek.
+    private func markEnded() {
         control.update { c in
             c.hasEnded = true
             c.isPaused = false
         }
+    }
+
+    /// After the end: waits for a seek (returned) or a stop (thrown).
+    private func waitForSeek() throws(Interruption) -> ReplaySeek {
         let seek: ReplaySeek? = control.wait(until: { $0.seek != nil || $0.isStopped }, timeout: nil) { c in
             guard !c.isStopped, let seek = c.seek else { return nil }
             c.seek = nil

@@ -167,7 +167,8 @@ import Testing
 
         try waiting.raw.sendFrame(.close, WebSocketFrameEncoder.closePayload(code: .normalClosure, reason: "done"))
         #expect(eventually { fixture.server.hub.replayCount == 1 })
-        paused.raw.socket.close()
+        // Shut down, not closed: the client closes its descriptor once, when it goes away.
+        _ = shutdown(paused.raw.socket.fileDescriptor, Int32(SHUT_RDWR))
         #expect(eventually { fixture.server.hub.replayCount == 0 })
         let metrics = try TestClient(port: fixture.port)
         try metrics.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-API-Key: \(StreamingFixture.adminKey)\r\n\r\n")
