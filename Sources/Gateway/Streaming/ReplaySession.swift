@@ -19,7 +19,8 @@ import Services
 final class ReplaySession: Sendable {
     /// Ticks whose event times lie within this (times the speed) of a batch's first tick share its message.
     static let batchWindow: Duration = .milliseconds(10)
-    /// A batch is sent once it holds this many bytes.
+    /// A batch is sent once it holds this many bytes (or a quarter of the connection's queue, if less:
+    /// a message bigger than the queue could never be queued).
     static let maxBatchBytes = 64 << 10
     /// How far back before the first replayed event ticks are folded (not sent) so that day fields, previous
     /// closes and crossings start as they were: three UTC days before that event's day covers a weekend.
@@ -272,6 +273,7 @@ final class ReplaySession: Sendable {
         var lastOffset: UInt64?
         /// Event-time span of a batch; nil at `max` (batches are cut by size only).
         let window: Int64?
+        let batchBytes: Int
 
         init(request: ReplayRequest, socket: WebSocket, control: Monitor<Control>, candles: CandleCloser) {
             self.request = request
@@ -282,6 +284,7 @@ final class ReplaySession: Sendable {
             let nanos = Double(ReplaySession.batchWindow.components.attoseconds / 1_000_000_000)
                 + Double(ReplaySession.batchWindow.components.seconds) * 1e9
             window = request.speed.map { Int64(nanos * $0) }
+            batchBytes = min(ReplaySession.maxBatchBytes, socket.outbox.capacityBytes / 4)
         }
 
         /// One selected entry: a tick joins the batch (and may fire alerts), a signal goes out after the batch.
@@ -297,7 +300,7 @@ final class ReplaySession: Sendable {
                 }
                 if batchCount > 0 {
                     let isWindowOver = window.map { entry.time.rawValue - batchFirstTime.rawValue >= $0 } ?? false
-                    if isWindowOver || batch.count >= ReplaySession.maxBatchBytes { try flush() }
+                    if isWindowOver || batch.count >= batchBytes { try flush() }
                 }
                 if batchCount == 0 {
                     encoding.begin(&batch)

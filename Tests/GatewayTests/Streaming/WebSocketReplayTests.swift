@@ -84,6 +84,27 @@ import Testing
         #expect(replay.ticks.count == expected.count - signals.count)
     }
 
+    @Test func aReplayAtMaxSpeedFitsASmallQueueAndLosesNothing() throws {
+        let fixture = try StreamingFixture { $0.outboundQueueBytes = 16 << 10 }
+        let offsets = try fixture.appendTicks((0..<20_000).map { UInt32(101 + $0 % 7) }, step: .microseconds(10))
+        let client = try fixture.connect()
+        try client.send(#"{"action":"replay","from_offset":\#(offsets[0]),"mode":"full"}"#)
+        var largest = 0
+        var received: [UInt64] = []
+        while true {
+            let payload = try client.raw.readFrame().payload
+            largest = max(largest, payload.count)
+            let message = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
+            if message["type"] as? String == "replay_end" { break }
+            for tick in message["data"] as? [[String: Any]] ?? [] where message["type"] as? String == "ticks" {
+                received.append(UInt64(Self.int(tick["offset"]) ?? -1))
+            }
+        }
+        // Messages are cut to a quarter of the queue, so each fits; the replay waited for room instead of dropping.
+        #expect(largest <= 4 << 10 + 512)
+        #expect(received == offsets)
+    }
+
     /// Fifty ticks 20 ms apart (a second at speed 1), then `burst` ticks at one instant: a paced replay is
     /// still running when the client's next message arrives, and then has plenty to send at once.
     static func pacedThenBurst(_ fixture: StreamingFixture, burst: Int = 3_000) throws -> [UInt64] {
