@@ -44,7 +44,7 @@ enum ReplayCommand {
         let progress = isatty(2) != 0 ? Progress(start: start, end: end) : nil
         var out = JSONText(capacity: 1 << 16)
         replay.writeHeader(to: &out)
-        var pace: (wall: ContinuousClock.Instant, event: Timestamp)?
+        var pace = ReplayPace(speed: speed)
         try reader.scan(from: start) { entry in
             progress?.update(entry.offset)
             switch replay.verdict(for: entry) {
@@ -52,18 +52,11 @@ enum ReplayCommand {
             case .skip: return true
             case .write: break
             }
-            if let speed {
-                // Wait until this event's time, scaled, has passed since the first one.
-                if let (wall, event) = pace {
-                    let wait = wall + .nanoseconds(Int64(Double(entry.time.rawValue - event.rawValue) / speed)) - .now
-                    if wait > .zero {
-                        writeOut(out.bytes)
-                        out.reset()
-                        Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
-                    }
-                } else {
-                    pace = (.now, entry.time)
-                }
+            let wait = pace.delay(before: entry.time)
+            if wait > .zero {
+                writeOut(out.bytes)
+                out.reset()
+                Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
             }
             replay.write(entry, to: &out)
             if out.bytes.count > 1 << 16 { writeOut(out.bytes); out.reset() }

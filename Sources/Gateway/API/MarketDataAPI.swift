@@ -90,16 +90,7 @@ public struct MarketDataAPI: Sendable {
         j.key("token"); j.value(token)
         j.key("resolution"); j.value(resolution.rawValue)
         j.key("items"); j.beginArray()
-        for bar in bars {
-            j.beginObject()
-            j.key("time"); j.value(bar.time.rawValue / 1_000_000_000)
-            j.key("open"); j.decimal(bar.open, decimals: bar.decimals)
-            j.key("high"); j.decimal(bar.high, decimals: bar.decimals)
-            j.key("low"); j.decimal(bar.low, decimals: bar.decimals)
-            j.key("close"); j.decimal(bar.close, decimals: bar.decimals)
-            j.key("volume"); j.value(bar.volume)
-            j.endObject()
-        }
+        for bar in bars { bar.writeJSON(to: &j) }
         j.endArray()
         j.key("as_of_offset"); j.value(asOf)
         j.endObject()

@@ -118,7 +118,7 @@ extension TapeServer {
                 "400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Unauthorized"},
                 "426":{"description":"Not a WebSocket upgrade.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}}}}
             """ }
-        document.addOperation(.get, "/ws/v2", upgrade("streamV2", "WebSocket: JSON ticks of each session's own subscriptions, alerts and signals (see the README).",
+        document.addOperation(.get, "/ws/v2", upgrade("streamV2", "WebSocket: JSON ticks of each session's own subscriptions, alerts, signals and closed candles; or a paced, seekable replay of history in the same messages (actions subscribe, unsubscribe, ping, replay, pause, resume, seek; see the README).",
                                                       #"{"name":"api_key","in":"query","schema":{"type":"string"}}"#))
         document.addOperation(.get, "/ws/kite", upgrade("streamKite", "WebSocket: the KiteTicker protocol; the Tape key goes in access_token.",
                                                         #"{"name":"api_key","in":"query","schema":{"type":"string"}},{"name":"access_token","in":"query","required":true,"schema":{"type":"string"}}"#))

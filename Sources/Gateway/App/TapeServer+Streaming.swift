@@ -9,8 +9,15 @@ extension TapeServer {
         // Sessions may subscribe to instruments the catalog lists as active.
         let catalog = self.catalog
         let isListed: @Sendable (UInt32) -> Bool = { token in catalog.instrument(token: token)?.isActive ?? false }
+        let log = self.log, alerts = self.alerts
+        let replaySources = ReplaySources(
+            makeReader: { try log.makeReader() },
+            alertRules: { userID in
+                alerts.snapshot.liveAlerts(of: userID).map { AlertChange(alertID: $0.alertID, userID: $0.userID, version: $0.version, rule: $0.rule) }
+            },
+            hub: hub)
         router.webSocket("/ws/v2", middleware: [auth]) { [unowned self] _, context in
-            V2SessionHandler(hub: self.hub, userID: Self.userID(of: context), isKnownToken: isListed)
+            V2SessionHandler(hub: self.hub, userID: Self.userID(of: context), isKnownToken: isListed, replaySources: replaySources)
         }
         // KiteTicker clients put a Tape key in `access_token` (`api_key` is Kite's app id, ignored).
         let kiteAuth = AuthMiddleware { [unowned self] request throws(HTTPError) in
@@ -42,6 +49,8 @@ extension TapeServer {
             ("tape_ws_ticks_delivered_total", "Ticks handed to sessions' outgoing queues.", "counter", [("", Double(totals.delivered))]),
             ("tape_ws_ticks_conflated_total", "Ticks replaced by a newer tick of the same token before a slow session could take them.", "counter", [("", Double(totals.conflated))]),
             ("tape_ws_ticks_dropped_total", "Ticks discarded when a slow session was closed.", "counter", [("", Double(totals.dropped))]),
+            ("tape_ws_replays", "/ws/v2 sessions replaying history now.", "gauge", [("", Double(hub.replayCount))]),
+            ("tape_ws_replays_started_total", "/ws/v2 replays started since start.", "counter", [("", Double(totals.replays))]),
             ("tape_ws_session_events_lost_total", "Appends of session events the log refused.", "counter", [("", Double(journal.failedAppends))]),
             ("tape_ws_session_ticks_delivered_total", "Ticks delivered, per open session.", "counter", perSession(\.delivered)),
             ("tape_ws_session_ticks_conflated_total", "Ticks conflated, per open session.", "counter", perSession(\.conflated)),
@@ -54,14 +63,7 @@ extension TapeServer {
     func pushAlertFirings() {
         let hub = self.hub
         alertEngine.onFiring = { firing, userID in
-            var j = JSONText(capacity: 256)
-            j.beginObject()
-            j.key("type"); j.value("alert")
-            j.key("alert_id"); j.value(firing.alertID)
-            j.key("token"); j.value(firing.token)
-            j.key("firing"); firing.writeJSON(to: &j)
-            j.endObject()
-            hub.push(StreamMessage(isBinary: false, bytes: j.bytes), toUser: userID, protocolName: "v2")
+            hub.push(V2Encoding.alertMessage(firing), toUser: userID, protocolName: "v2")
         }
     }
 

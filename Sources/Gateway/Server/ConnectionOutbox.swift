@@ -22,7 +22,8 @@ final class ConnectionOutbox: Sendable {
     }
 
     private let state = Locked(State())
-    private let capacityBytes: Int
+    /// The most data bytes the queue holds; a bigger message can never be queued.
+    let capacityBytes: Int
     private let scheduleDrain: @Sendable () -> Void
 
     /// Makes an outbox holding at most `capacityBytes` of data; `scheduleDrain` asks the loop to call `drain()`.

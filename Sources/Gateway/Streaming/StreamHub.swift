@@ -56,6 +56,10 @@ public final class StreamHub: Sendable {
         var nextOffset: UInt64
         var totals = Totals()
         var failure: String?
+        /// Each token's forming one-minute bar, for the `candle` messages of `/ws/v2` sessions.
+        var candles = CandleCloser()
+        /// `/ws/v2` sessions replaying history now (they are not in `sessions`).
+        var replays = 0
     }
 
     struct Subscriber {
@@ -82,6 +86,8 @@ public final class StreamHub: Sendable {
         public var delivered: UInt64 = 0
         public var conflated: UInt64 = 0
         public var dropped: UInt64 = 0
+        /// `/ws/v2` replays started.
+        public var replays: UInt64 = 0
     }
 
     /// Per open session, for `/metrics`.
@@ -139,13 +145,17 @@ public final class StreamHub: Sendable {
     // MARK: sessions (any thread)
 
     /// Registers a connection; returns its session id. The SessionOpened event is journaled.
-    public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding) -> UInt64 {
+    /// `beforeData` runs under the hub's lock before anything can be pushed to the session (a welcome goes first).
+    @discardableResult
+    public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding,
+                     beforeData: (UInt64) -> Void = { _ in }) -> UInt64 {
         let now = ContinuousClock.now
         let id = state.withLock { s in
             let id = s.nextSessionID
             s.nextSessionID += 1
             s.sessions[id] = StreamSession(id: id, userID: userID, protocolName: protocolName, socket: socket, encoding: encoding, now: now)
             s.totals.opened += 1
+            beforeData(id)
             return id
         }
         journal.submit(.sessionOpened(SessionOpened(sessionID: id, userID: userID, protocolName: protocolName)))
@@ -246,6 +256,20 @@ public final class StreamHub: Sendable {
     /// Open sessions.
     public var sessionCount: Int { state.withLock { $0.sessions.count } }
 
+    /// Replays running now; their threads call `replayStarted()` and `replayFinished()`.
+    public var replayCount: Int { state.withLock { $0.replays } }
+
+    /// Counts a replay thread in; it calls `replayFinished()` when it ends.
+    public func replayStarted() {
+        state.withLock { s in
+            s.replays += 1
+            s.totals.replays += 1
+        }
+    }
+
+    /// Counts a replay thread out.
+    public func replayFinished() { state.withLock { $0.replays -= 1 } }
+
     /// Counters since start.
     public var totals: Totals {
         state.withLock { s in
@@ -311,11 +335,19 @@ public final class StreamHub: Sendable {
             var isEncoded = [Bool](repeating: false, count: slots.count)
             for entry in entries {
                 if case .signalPublished(let signal) = entry.event {
-                    pushSignal(signal, entry: entry, now: now, in: &s)
+                    pushToV2(subscribersOf: signal.token, now: now, in: &s) {
+                        StreamMessage(isBinary: false, bytes: V2Encoding.signalMessage(signal, time: entry.time, offset: entry.offset))
+                    }
                     continue
                 }
                 guard case .tick(let tick) = entry.event else { continue }
                 let quote = s.book.apply(tick, time: entry.time, offset: entry.offset)
+                if let closed = s.candles.apply(tick, time: entry.time) {
+                    // The closed bar goes out before the tick that closed it, as the bar's last word.
+                    pushToV2(subscribersOf: tick.token, now: now, in: &s) {
+                        V2Encoding.candleMessage(closed, token: tick.token, resolution: CandleCloser.resolution)
+                    }
+                }
                 guard let subscribers = s.subscribers[tick.token] else { continue }
                 let update = TickUpdate(offset: entry.offset, time: entry.time, tick: tick, quote: quote)
                 for i in isEncoded.indices { isEncoded[i] = false }
@@ -341,10 +373,12 @@ public final class StreamHub: Sendable {
         }
     }
 
-    /// Sends a signal to the `/ws/v2` sessions subscribed to its token, after the ticks they already have waiting.
-    private func pushSignal(_ signal: SignalPublished, entry: LogEntry, now: ContinuousClock.Instant, in s: inout State) {
-        guard let subscribers = s.subscribers[signal.token] else { return }
-        let message = StreamMessage(isBinary: false, bytes: V2Encoding.signalMessage(signal, time: entry.time, offset: entry.offset))
+    /// Sends a message (a signal, a closed bar) to the `/ws/v2` sessions subscribed to `token`, after the
+    /// ticks they already have waiting; the message is only made when someone is subscribed.
+    private func pushToV2(subscribersOf token: UInt32, now: ContinuousClock.Instant, in s: inout State,
+                          _ makeMessage: () -> StreamMessage) {
+        guard let subscribers = s.subscribers[token] else { return }
+        let message = makeMessage()
         for subscriber in subscribers where subscriber.session.protocolName == "v2" {
             let session = subscriber.session
             if session.hasPending {

@@ -1,4 +1,6 @@
 import EventLog
+import Projections
+import Services
 
 /// `/ws/v2` ticks as JSON: `{"type":"ticks","data":[{"token","price","volume","time","offset",…}]}`.
 struct V2Encoding: StreamEncoding {
@@ -68,5 +70,33 @@ struct V2Encoding: StreamEncoding {
         j.key("confidence"); if let confidence = signal.confidence { j.value(confidence) } else { j.null() }
         j.key("offset"); j.value(offset)
         j.endObject()
+    }
+
+    /// `{"type":"alert","alert_id","token","firing":{"n","tick_offset","offset","price","time","rule_version"}}`:
+    /// what the owner's sessions are sent when an alert fires (live, or re-evaluated in a replay).
+    static func alertMessage(_ firing: AlertFiring) -> StreamMessage {
+        var j = JSONText(capacity: 256)
+        j.beginObject()
+        j.key("type"); j.value("alert")
+        j.key("alert_id"); j.value(firing.alertID)
+        j.key("token"); j.value(firing.token)
+        j.key("firing"); firing.writeJSON(to: &j)
+        j.endObject()
+        return StreamMessage(isBinary: false, bytes: j.bytes)
+    }
+
+    /// `{"type":"candle","data":{"token","resolution","time","open","high","low","close","volume"}}`: a bar
+    /// that closed (see `CandleCloser`), sent to the token's sessions live and in replays.
+    static func candleMessage(_ candle: Candle, token: UInt32, resolution: CandleResolution) -> StreamMessage {
+        var j = JSONText(capacity: 192)
+        j.beginObject()
+        j.key("type"); j.value("candle")
+        j.key("data"); j.beginObject()
+        j.key("token"); j.value(token)
+        j.key("resolution"); j.value(resolution.rawValue)
+        candle.writeFields(to: &j)
+        j.endObject()
+        j.endObject()
+        return StreamMessage(isBinary: false, bytes: j.bytes)
     }
 }
