@@ -256,6 +256,9 @@ public final class TapeServer: Sendable {
             if status == "ok", case .catchingUp = projection.state { status = "degraded" }
         }
         if logFailure != nil { status = "down" }
+        // A refused append (a full disk) stored nothing and the next may succeed: degraded, not down.
+        let appendFailure = logFailure == nil ? log.appendFailure : nil
+        if status == "ok", appendFailure != nil { status = "degraded" }
         let feedHealth = feed?.health
         if status == "ok", feedHealth?.state == .degraded { status = "degraded" }
         let streamFailure = hub.failure
@@ -266,12 +269,12 @@ public final class TapeServer: Sendable {
         j.key("status"); j.value(status)
         j.key("components"); j.beginObject()
         j.key("log"); j.beginObject()
-        j.key("status"); j.value(logFailure == nil ? "ok" : "down")
+        j.key("status"); j.value(logFailure != nil ? "down" : appendFailure != nil ? "degraded" : "ok")
         j.key("accepted_end"); j.value(log.acceptedEnd)
         j.key("durable_end"); j.value(log.durableEnd)
         j.key("durability"); j.value(log.options.durability.description)
         j.key("disk_free_bytes"); j.value(diskFreeBytes())
-        if let logFailure { j.key("error"); j.value(logFailure.description) }
+        if let error = logFailure ?? appendFailure { j.key("error"); j.value(error.description) }
         j.endObject()
         j.key("projections"); j.beginObject()
         for h in projections {
@@ -311,7 +314,8 @@ public final class TapeServer: Sendable {
 
     private func diskFreeBytes() -> Int64 {
         var s = statvfs()
-        guard statvfs(settings.dataDirectory, &s) == 0 else { return -1 }
+        // The log's directory: it may be a mount of its own, and it is what fills up first.
+        guard statvfs(log.directory, &s) == 0 else { return -1 }
         return Int64(s.f_bavail) * Int64(s.f_frsize)
     }
 
@@ -322,7 +326,7 @@ public final class TapeServer: Sendable {
         }
         router.get("/health/live") { _, _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("/health/ready") { [unowned self] _, _ in
-            let ready = self.log.failure == nil && self.runners.allSatisfy { if case .live = $0.health.state { true } else { false } }
+            let ready = self.log.failure == nil && self.log.appendFailure == nil && self.runners.allSatisfy { if case .live = $0.health.state { true } else { false } }
             return .json(Array((ready ? #"{"status":"ready"}"# : #"{"status":"not_ready"}"#).utf8), status: ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { [unowned self] _, _ in
