@@ -94,7 +94,7 @@ import Testing
     }
 
     /// Lists the instruments and makes two users with a key each.
-    static func prepare(_ client: LoopbackClient) throws -> MixedLoad.Keys {
+    static func prepare(_ client: LoopbackClient, adminKey: String = adminKey) throws -> MixedLoad.Keys {
         let imported = try client.send("POST", "/instruments/import", key: adminKey, body: MixedLoad.catalogCSV)
         guard imported.status == 200 else { throw LoopbackError(description: "import: \(imported.status) \(imported.text)") }
         var users: [String] = []
