@@ -156,6 +156,7 @@ public final class TapeServer: Sendable {
         Self.describeRoutes(in: &document, readAccess: access)
         document.register(on: &router)
         extraRoutes(&router, self)
+        metrics.limitRoutes(to: router.registeredRoutes.map(\.path))
         responder.install(router.makeResponder())
     }
 
