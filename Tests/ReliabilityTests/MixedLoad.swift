@@ -191,10 +191,11 @@ final class MixedLoad: @unchecked Sendable {
                 acknowledge(offset, "alert_updated", "alert_id", id)
             case 9 where !existing.isEmpty:
                 let id = existing[rng.index(existing.count)]
+                // Forgotten before the request: a delete the kill leaves unanswered may still have been stored.
+                state.update { $0.alerts[id] = nil }
                 let answer = try client.send("DELETE", "/alerts/\(id)", key: key)
                 guard expect(answer, [200], "DELETE /alerts/\(id)"), let offset = answer.json["offset"] as? Int else { continue }
                 acknowledge(offset, "alert_deleted", "alert_id", id)
-                state.update { $0.alerts[id] = nil }
             default:
                 continue
             }
