@@ -35,7 +35,7 @@ extension TapeServer {
                "next_offset":{"type":"integer","minimum":0,"description":"The next log offset to apply."},
                "lag_events":{"type":"integer","minimum":0},
                "lag_seconds":{"type":"number"},
-               "error":{"type":"string","description":"Why it stopped; only when state is failed."}}}
+               "error":{"type":"string","description":"Why it stopped (state failed), or why its last commit was refused while it retries (a full disk; health is then degraded)."}}}
             """)
         document.addSchema("Probe", """
             {"type":"object","additionalProperties":false,"required":["status"],"properties":{"status":{"type":"string"}}}

@@ -255,6 +255,7 @@ public final class TapeServer: Sendable {
         for projection in projections {
             if case .failed = projection.state { status = "down" }
             if status == "ok", case .catchingUp = projection.state { status = "degraded" }
+            if status == "ok", projection.retrying != nil { status = "degraded" }
         }
         if logFailure != nil { status = "down" }
         // A refused append (a full disk) stored nothing and the next may succeed: degraded, not down.
@@ -286,6 +287,7 @@ public final class TapeServer: Sendable {
             j.key("lag_events"); j.value(h.lagEvents)
             j.key("lag_seconds"); j.value(h.lagSeconds)
             if case .failed(let failure) = h.state { j.key("error"); j.value(String(describing: failure)) }
+            else if let retrying = h.retrying { j.key("error"); j.value(retrying) }
             j.endObject()
         }
         j.endObject()
@@ -327,7 +329,9 @@ public final class TapeServer: Sendable {
         }
         router.get("/health/live") { _, _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("/health/ready") { [unowned self] _, _ in
-            let ready = self.log.failure == nil && self.log.appendFailure == nil && self.runners.allSatisfy { if case .live = $0.health.state { true } else { false } }
+            let ready = self.log.failure == nil && self.log.appendFailure == nil && self.runners.allSatisfy {
+                if case .live = $0.health.state { $0.health.retrying == nil } else { false }
+            }
             return .json(Array((ready ? #"{"status":"ready"}"# : #"{"status":"not_ready"}"#).utf8), status: ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { [unowned self] _, _ in
