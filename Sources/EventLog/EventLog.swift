@@ -100,8 +100,8 @@ public final class EventLog: @unchecked Sendable {
         let written: (range: ClosedRange<UInt64>, bytes: Int)
         do {
             written = try write(records)
-        } catch let error as LogError {
-            if case .system = error { progress.update { $0.appendFailure = error } }
+        } catch let error as LogError where error.isSystemCallFailure {
+            progress.update { $0.appendFailure = error }
             throw error
         }
         let range = written.range
