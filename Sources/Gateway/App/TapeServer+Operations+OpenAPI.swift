@@ -6,7 +6,7 @@ extension TapeServer {
             {"type":"object","additionalProperties":false,"required":["status","components","uptime_seconds"],
              "properties":{
                "status":{"type":"string","enum":["ok","degraded","down"],
-                 "description":"down: the log failed or a projection stopped on an error (the answer is then a 503); degraded: the last append could not be written (a full disk), a projection is still catching up, a feed failed or stalled, or streaming stopped."},
+                 "description":"down: the log failed or a projection stopped on an error (the answer is then a 503); degraded: the last append could not be written (a full disk), a projection is retrying a refused commit or still catching up, a feed failed or stalled, or streaming stopped."},
                "components":{"type":"object","additionalProperties":false,"required":["log","projections"],
                  "properties":{
                    "log":{"type":"object","additionalProperties":false,
