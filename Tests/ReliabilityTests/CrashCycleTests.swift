@@ -15,7 +15,7 @@ import Testing
         let environment = ProcessInfo.processInfo.environment
         let cycles = environment["TAPE_CRASH_CYCLES"].flatMap(Int.init) ?? 10
         let seed = environment["TAPE_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...999_999)
-        print("crash cycles: \(cycles), seed \(seed) (TAPE_CRASH_SEED=\(seed) repeats the kill times and the load)")
+        print("crash cycles: \(cycles), seed \(seed) (TAPE_CRASH_SEED=\(seed) repeats the kill delays and the load generators)")
         var rng = SplitMix64(seed: seed)
         let root = makeTemporaryDirectory("tape-crash")
         defer { removeDirectory(root) }
