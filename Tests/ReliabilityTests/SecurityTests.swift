@@ -116,6 +116,11 @@ import Testing
         #expect(forged.status == 403, "\(forged.text)")
         // Market data is shared, but the log's private events are not: a user's replay of alert events is refused.
         #expect(try client.send("GET", "/replay?types=alert_triggered", key: keyB).status == 403)
+        let replay = try client.send("GET", "/replay", key: keyB)
+        #expect(replay.status == 200 && replay.text.contains(#""type":"tick""#), "\(replay.status)")
+        for privateType in ["alert_", "user_created", "api_key_", "session_"] {
+            #expect(!replay.text.contains(#""type":"\#(privateType)"#), "a user's replay holds \(privateType) events")
+        }
         // A's alert is untouched.
         let after = try client.send("GET", "/alerts/\(a)", key: keyA)
         #expect(after.status == 200 && after.json["version"] as? Int == 1 && after.json["price"] as? Double == 0.05, "\(after.text)")
