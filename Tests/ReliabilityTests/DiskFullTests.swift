@@ -3,11 +3,25 @@ import Foundation
 import Glibc
 import Testing
 
-/// A full disk under the log, made real with a size-limited tmpfs: appends fail with a clear error,
-/// store nothing and lose nothing acknowledged, and the log works again when space returns, without
-/// a restart — both for `EventLog` itself and for `tape serve`.
-@Suite(.serialized, .enabled(if: SmallFilesystem.isAvailable, "needs the right to mount a tmpfs (root)"))
-struct DiskFullTests {
+/// A full disk, made real with a size-limited tmpfs (where one can be mounted) or with the server's
+/// file-size limit lowered: appends fail with a clear error, store nothing and lose nothing acknowledged,
+/// and everything works again when space returns, without a restart — for `EventLog` and `tape serve`.
+@Suite(.serialized) struct DiskFullTests {
+    /// How a test makes the disk full.
+    enum FullDisk: String, CustomTestStringConvertible, Sendable {
+        /// The data directory on a small tmpfs, filled with a ballast file: ENOSPC everywhere.
+        case tmpfs
+        /// The server's RLIMIT_FSIZE lowered to one byte: EFBIG for every write past it.
+        case fileSizeLimit
+
+        /// Both where a tmpfs can be mounted, else the file-size limit alone.
+        static var available: [FullDisk] { SmallFilesystem.isAvailable ? [.tmpfs, .fileSizeLimit] : [.fileSizeLimit] }
+
+        var testDescription: String { rawValue }
+        /// What the log's error says.
+        var logError: String { self == .tmpfs ? "No space left on device" : "File too large" }
+    }
+
     /// A batch of ticks whose volumes start at `first`; prices vary so that LZ4 cannot squeeze them to nothing.
     static func batch(from first: UInt64, count: Int, rng: inout SplitMix64) -> [Record] {
         (0..<count).map { i in
@@ -17,7 +31,8 @@ struct DiskFullTests {
         }
     }
 
-    @Test func aFullDiskRefusesAppendsCleanlyAndTheLogAppendsAgainWhenSpaceReturns() throws {
+    @Test(.enabled(if: SmallFilesystem.isAvailable, "needs the right to mount a tmpfs (root)"))
+    func aFullDiskRefusesAppendsCleanlyAndTheLogAppendsAgainWhenSpaceReturns() throws {
         let root = makeTemporaryDirectory("tape-diskfull-log")
         defer { removeDirectory(root) }
         let disk = try SmallFilesystem(at: root + "/log", megabytes: 3)
@@ -78,13 +93,14 @@ struct DiskFullTests {
         try reopened.close()
     }
 
-    @Test func theServerAnswers503AndReportsDegradedWhileTheDiskIsFullThenRecoversWithoutARestart() throws {
+    @Test(arguments: FullDisk.available)
+    func theServerAnswers503AndReportsDegradedWhileTheDiskIsFullThenRecoversWithoutARestart(_ fullDisk: FullDisk) throws {
         let root = makeTemporaryDirectory("tape-diskfull-serve")
         defer { removeDirectory(root) }
         let data = root + "/data"
         // The whole data directory: the log and the projections' SQLite database run out of space together.
-        let disk = try SmallFilesystem(at: data, megabytes: 12)
-        defer { disk.unmount() }
+        let disk = fullDisk == .tmpfs ? try SmallFilesystem(at: data, megabytes: 12) : nil
+        defer { disk?.unmount() }
         let admin = "diskfull-admin-key"
         let server = try ServerProcess(["--data", data, "--port", "0", "--admin-key", admin, "--segment-bytes", "1M"], logsIn: root)
         let client = server.client
@@ -105,7 +121,8 @@ struct DiskFullTests {
             }.joined(separator: ",") + "]"
         }
         // The disk is filled from outside; the open segment's preallocated zeros still take a few batches.
-        disk.fill()
+        let limit = FileSizeLimit(pid: server.process.processIdentifier)
+        if let disk { disk.fill() } else { try limit.lower() }
         var acknowledged: [AcknowledgedEvent] = []
         func acknowledge(_ answer: WireAnswer, volumes: ClosedRange<Int>) {
             guard let first = answer.json["first_offset"] as? Int else { return }
@@ -128,7 +145,7 @@ struct DiskFullTests {
         #expect(answer.status == 503)
         let error = answer.json["error"] as? [String: Any]
         #expect(error?["code"] as? String == "log_unavailable")
-        #expect((error?["message"] as? String)?.contains("No space left on device") == true, "\(answer.text)")
+        #expect((error?["message"] as? String)?.contains(fullDisk.logError) == true, "\(answer.text)")
 
         // Health says why, and readiness is withdrawn; other writes are refused the same way, not with a 500.
         let health = try client.send("GET", "/health")
@@ -136,14 +153,14 @@ struct DiskFullTests {
         #expect(health.json["status"] as? String == "degraded", "\(health.text)")
         let logHealth = (health.json["components"] as? [String: Any])?["log"] as? [String: Any]
         #expect(logHealth?["status"] as? String == "degraded")
-        #expect((logHealth?["error"] as? String)?.contains("No space left on device") == true, "\(health.text)")
+        #expect((logHealth?["error"] as? String)?.contains(fullDisk.logError) == true, "\(health.text)")
         #expect(try client.send("GET", "/health/ready").status == 503)
         // The projections cannot commit either: they keep serving what they had and say why they wait.
         var refusedCommit: String?
         let refusalDeadline = ContinuousClock.now + .seconds(15)
         while refusedCommit == nil && ContinuousClock.now < refusalDeadline {
             let projections = (try client.send("GET", "/health").json["components"] as? [String: Any])?["projections"] as? [String: [String: Any]]
-            refusedCommit = projections?.values.compactMap { $0["error"] as? String }.first { $0.contains("disk is full") }
+            refusedCommit = projections?.values.compactMap { $0["error"] as? String }.first { $0.contains("committing offsets") }
             if refusedCommit == nil { usleep(20_000) }
         }
         #expect(refusedCommit != nil, "no projection reported a refused commit")
@@ -153,7 +170,7 @@ struct DiskFullTests {
         let firingsWhileFull = (try client.send("GET", "/alerts/\(alertID)/firings", key: keys.users[0]).json["items"] as? [Any])?.count ?? 0
 
         // Space returns: the refused request, retried with its key, is stored; health is ok again.
-        disk.drain()
+        if let disk { disk.drain() } else { try limit.lift() }
         let retried = try client.send("POST", "/ticks", key: keys.users[0], headers: ["Idempotency-Key": key], body: text)
         #expect(retried.status == 200, "\(retried.text)")
         #expect(retried.json["accepted"] as? Int == 2_000)
