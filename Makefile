@@ -46,6 +46,12 @@ test: deps python-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
+# The crash suite for longer: 200 kill -9 cycles under mixed load (make test runs 10); TAPE_CRASH_SEED repeats a run.
+.PHONY: soak
+soak: deps
+	$(SWIFT) build --build-tests
+	TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} $(SWIFT) test --skip-build --disable-xctest --filter CrashCycleTests
+
 # Benchmarks against their peers (wrk and nginx for HTTP); a table and a JSON line per suite.
 bench: build
 	$(call install_missing,$(BENCH_PACKAGES))

@@ -25,6 +25,8 @@ public final class EventLog: @unchecked Sendable {
         var isClosed = false
         /// A failed fdatasync: the page cache can no longer be trusted, so appends stop.
         var failure: LogError?
+        /// Why the last append could not be written (a full disk, say); cleared by the next one that is.
+        var appendFailure: LogError?
         var appendedBytes: UInt64 = 0
     }
 
@@ -99,7 +101,28 @@ public final class EventLog: @unchecked Sendable {
         guard records.count <= Int(UInt32.max) else { throw LogError.invalidArgument("too many records in one append") }
         if let failure = progress.withLock({ $0.isClosed ? LogError.closed : $0.failure }) { throw failure }
 
-        let (range, bytes) = try appendLock.withLock { (a: inout Appender) throws -> (ClosedRange<UInt64>, Int) in
+        let written: (range: ClosedRange<UInt64>, bytes: Int)
+        do {
+            written = try write(records)
+        } catch let error as LogError where error.isSystemCallFailure {
+            progress.update { $0.appendFailure = error }
+            throw error
+        }
+        let range = written.range
+        progress.update {
+            $0.acceptedEnd = max($0.acceptedEnd, range.upperBound + 1)
+            $0.appendedBytes += UInt64(written.bytes)
+            $0.appendFailure = nil
+            if options.durability == .never { $0.durableEnd = $0.acceptedEnd }
+        }
+        if options.durability == .always { try synchronize(upTo: range.upperBound + 1) }
+        return range
+    }
+
+    /// Encodes, compresses and writes one batch (rolling the segment when it is full); on a failed
+    /// write the segment is cut back to the last whole batch, so a later append starts clean.
+    private func write(_ records: [Record]) throws -> (range: ClosedRange<UInt64>, bytes: Int) {
+        try appendLock.withLock { (a: inout Appender) throws -> (ClosedRange<UInt64>, Int) in
             a.raw.bytes.removeAll(keepingCapacity: true)
             a.raw.bytes.reserveCapacity(records.count * 16)
             var previous = Timestamp.zero
@@ -136,13 +159,6 @@ public final class EventLog: @unchecked Sendable {
             a.nextOffset = header.endOffset
             return (header.baseOffset...(header.endOffset - 1), a.batch.count)
         }
-        progress.update {
-            $0.acceptedEnd = max($0.acceptedEnd, range.upperBound + 1)
-            $0.appendedBytes += UInt64(bytes)
-            if options.durability == .never { $0.durableEnd = $0.acceptedEnd }
-        }
-        if options.durability == .always { try synchronize(upTo: range.upperBound + 1) }
-        return range
     }
 
     /// Makes everything below `end` durable with as few fdatasyncs as possible.
@@ -189,7 +205,7 @@ public final class EventLog: @unchecked Sendable {
         try trimPreallocation(&a)
         try a.segment.synchronizeData()
         try File.writeAtomically(a.index.encoded(), to: directory + "/" + SegmentName.index(a.segmentBase))
-        let next = try File(path: directory + "/" + SegmentName.segment(a.nextOffset), flags: O_RDWR | O_CREAT | O_EXCL)
+        let next = try makeNextSegment(base: a.nextOffset)
         try File.synchronizeDirectory(directory)
         a.sealed.append(a.segmentBase)
         a.segment = next
@@ -198,6 +214,19 @@ public final class EventLog: @unchecked Sendable {
         a.allocatedSize = 0
         a.index = SegmentIndex(baseOffset: a.nextOffset, interval: options.indexInterval)
         try applyRetention(&a)
+    }
+
+    /// Creates the segment a roll starts. An empty one left by a roll that failed after creating it
+    /// (a full disk) is reused, so the retry can succeed; one holding data is never overwritten.
+    private func makeNextSegment(base: UInt64) throws -> File {
+        let path = directory + "/" + SegmentName.segment(base)
+        do {
+            return try File(path: path, flags: O_RDWR | O_CREAT | O_EXCL)
+        } catch LogError.system(let operation, _, EEXIST) where operation == "open" {
+            let existing = try File(path: path, flags: O_RDWR)
+            guard try existing.size() == 0 else { throw LogError.system(operation: "open", path: path, errno: EEXIST) }
+            return existing
+        }
     }
 
     // MARK: state
@@ -210,6 +239,8 @@ public final class EventLog: @unchecked Sendable {
     public var appendedBytes: UInt64 { progress.withLock { $0.appendedBytes } }
     /// Why appends are refused, if they are.
     public var failure: LogError? { progress.withLock { $0.failure } }
+    /// Why the last append failed to write (it stored nothing; the next may succeed), if it did.
+    public var appendFailure: LogError? { progress.withLock { $0.appendFailure } }
 
     /// Blocks until the durable end passes `offset` or `timeout` elapses; returns the durable end.
     public func waitForDurableEnd(beyond offset: UInt64, timeout: Duration?) -> UInt64 {

@@ -14,6 +14,12 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case closed
     case invalidArgument(String)
 
+    /// A failed system call (a full disk, say) rather than bad data or a closed log.
+    public var isSystemCallFailure: Bool {
+        if case .system = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .system(let op, let path, let code):

@@ -14,6 +14,9 @@ enum ServeCommand {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
+        // A file-size limit (`ulimit -f`) must fail the write with EFBIG, which the log reports and
+        // survives, rather than kill the whole server with SIGXFSZ's default action.
+        signal(SIGXFSZ, SIG_IGN)
 
         var configuration: TapeConfiguration
         switch TapeConfiguration.load(arguments: arguments, environment: ProcessInfo.processInfo.environment) {

@@ -40,17 +40,41 @@ public final class Metrics: Sendable {
     /// Every loop records every request it answers: one shared lock would have the loops queue on each other (and
     /// stall behind one preempted while holding it). Each thread records into the shard its id picks instead, and
     /// rendering adds the shards up.
-    private let shards = (0..<(1 << Metrics.shardBits)).map { _ in Locked<[SeriesKey: Series]>([:]) }
+    private let shards = (0..<(1 << Metrics.shardBits)).map { _ in Locked(Shard()) }
     private static let shardBits = 3
 
+    /// One thread group's series, and the route labels it may use; owned by whoever holds its lock.
+    struct Shard {
+        var series: [SeriesKey: Series] = [:]
+        /// Labels of the served routes; nil until `limitRoutes(to:)`, when every path is its own route.
+        var knownRoutes: Set<String>?
+    }
+
+    /// The label of every path that is not a served route.
+    static let unmatchedRoute = "unmatched"
+
     public init() {}
+
+    /// Labels only the served routes (patterns like `/instruments/{token}`); any other path counts as `unmatched`.
+    /// Why: a path is the client's text — a key sent as a path (`GET /tape_1_…`) must not become a label that
+    /// `/metrics` shows to anyone, and random paths must not grow the series without bound.
+    public func limitRoutes(to patterns: [String]) {
+        let labels = Set(patterns.map { pattern in
+            Metrics.route(of: "/" + pattern.split(separator: "/").map { $0.hasPrefix("{") ? "0" : String($0) }.joined(separator: "/"))
+        })
+        for shard in shards { shard.withLock { $0.knownRoutes = labels } }
+    }
 
     /// Records one answered request.
     public func record(_ entry: AccessLogEntry) {
         let seconds = Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
-        let key = SeriesKey(method: entry.method, route: Metrics.route(of: entry.target), status: entry.status)
+        let route = Metrics.route(of: entry.target)
         // Updated in place: copying a series out and back would copy its bucket array on every request.
-        shards[shardOfCallingThread].withLock { $0[key, default: Series()].record(seconds) }
+        shards[shardOfCallingThread].withLock { shard in
+            let known = shard.knownRoutes.map { $0.contains(route) } ?? true
+            let key = SeriesKey(method: entry.method, route: known ? route : Metrics.unmatchedRoute, status: entry.status)
+            shard.series[key, default: Series()].record(seconds)
+        }
     }
 
     /// The calling thread's shard: its pthread id scrambled by Fibonacci hashing (ids are aligned addresses, whose
@@ -78,7 +102,7 @@ public final class Metrics: Sendable {
         var out = "# HELP tape_http_requests_total HTTP requests answered, by method, route and status.\n# TYPE tape_http_requests_total counter\n"
         var merged: [SeriesKey: Series] = [:]
         for shard in shards {
-            for (key, series) in shard.withLock({ $0 }) { merged[key, default: Series()].add(series) }
+            for (key, series) in shard.withLock({ $0.series }) { merged[key, default: Series()].add(series) }
         }
         let snapshot = merged.map { (labels: $0.key.labels, series: $0.value) }.sorted { $0.labels < $1.labels }
         for (labels, s) in snapshot { out += "tape_http_requests_total{\(labels)} \(s.count)\n" }

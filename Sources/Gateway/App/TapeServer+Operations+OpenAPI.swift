@@ -6,18 +6,18 @@ extension TapeServer {
             {"type":"object","additionalProperties":false,"required":["status","components","uptime_seconds"],
              "properties":{
                "status":{"type":"string","enum":["ok","degraded","down"],
-                 "description":"down: the log failed or a projection stopped on an error (the answer is then a 503); degraded: a projection is still catching up, a feed failed or stalled, or streaming stopped."},
+                 "description":"down: the log failed or a projection stopped on an error (the answer is then a 503); degraded: the last append could not be written (a full disk), a projection is retrying a refused commit or still catching up, a feed failed or stalled, or streaming stopped."},
                "components":{"type":"object","additionalProperties":false,"required":["log","projections"],
                  "properties":{
                    "log":{"type":"object","additionalProperties":false,
                      "required":["status","accepted_end","durable_end","durability","disk_free_bytes"],
                      "properties":{
-                       "status":{"type":"string","enum":["ok","down"]},
+                       "status":{"type":"string","enum":["ok","degraded","down"]},
                        "accepted_end":{"type":"integer","minimum":0,"description":"One past the last offset written."},
                        "durable_end":{"type":"integer","minimum":0,"description":"One past the last offset on disk for sure."},
                        "durability":{"type":"string","description":"always, never or interval:<ms>."},
-                       "disk_free_bytes":{"type":"integer","minimum":-1,"description":"-1 when it cannot be read."},
-                       "error":{"type":"string","description":"Why the log failed; only when status is down."}}},
+                       "disk_free_bytes":{"type":"integer","minimum":-1,"description":"Free bytes on the log directory's filesystem; -1 when it cannot be read."},
+                       "error":{"type":"string","description":"Why the log failed (down), or why the last append could not be written (degraded)."}}},
                    "projections":{"type":"object","additionalProperties":{"$ref":"#/components/schemas/ProjectionHealth"},
                      "description":"By projection name (instruments, users, sessions, quotes, candles, signals, alerts)."},
                    "feeds":{"type":"object","description":"By feed name: state (starting, ok, degraded, stopped), reason, ticks_appended, last_tick_time, consecutive_failures, next_retry.",
@@ -35,7 +35,7 @@ extension TapeServer {
                "next_offset":{"type":"integer","minimum":0,"description":"The next log offset to apply."},
                "lag_events":{"type":"integer","minimum":0},
                "lag_seconds":{"type":"number"},
-               "error":{"type":"string","description":"Why it stopped; only when state is failed."},
+               "error":{"type":"string","description":"Why it stopped (state failed), or why its last commit was refused while it retries (a full disk; health is then degraded)."},
                "rebuild":{"$ref":"#/components/schemas/ProjectionRebuild","description":"The running or last zero-downtime rebuild, if any since the server started."}}}
             """)
         document.addSchema("Probe", """

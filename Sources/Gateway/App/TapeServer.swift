@@ -159,6 +159,7 @@ public final class TapeServer: Sendable {
         Self.describeRoutes(in: &document, readAccess: access)
         document.register(on: &router)
         extraRoutes(&router, self)
+        metrics.limitRoutes(to: router.registeredRoutes.map(\.path))
         responder.install(router.makeResponder())
     }
 
@@ -259,8 +260,12 @@ public final class TapeServer: Sendable {
         for projection in projections {
             if case .failed = projection.state { status = "down" }
             if status == "ok", case .catchingUp = projection.state { status = "degraded" }
+            if status == "ok", projection.retrying != nil { status = "degraded" }
         }
         if logFailure != nil { status = "down" }
+        // A refused append (a full disk) stored nothing and the next may succeed: degraded, not down.
+        let appendFailure = logFailure == nil ? log.appendFailure : nil
+        if status == "ok", appendFailure != nil { status = "degraded" }
         let feedHealth = feed?.health
         if status == "ok", feedHealth?.state == .degraded { status = "degraded" }
         let streamFailure = hub.failure
@@ -271,12 +276,12 @@ public final class TapeServer: Sendable {
         j.key("status"); j.value(status)
         j.key("components"); j.beginObject()
         j.key("log"); j.beginObject()
-        j.key("status"); j.value(logFailure == nil ? "ok" : "down")
+        j.key("status"); j.value(logFailure != nil ? "down" : appendFailure != nil ? "degraded" : "ok")
         j.key("accepted_end"); j.value(log.acceptedEnd)
         j.key("durable_end"); j.value(log.durableEnd)
         j.key("durability"); j.value(log.options.durability.description)
         j.key("disk_free_bytes"); j.value(diskFreeBytes())
-        if let logFailure { j.key("error"); j.value(logFailure.description) }
+        if let error = logFailure ?? appendFailure { j.key("error"); j.value(error.description) }
         j.endObject()
         j.key("projections"); j.beginObject()
         for h in projections {
@@ -287,6 +292,7 @@ public final class TapeServer: Sendable {
             j.key("lag_events"); j.value(h.lagEvents)
             j.key("lag_seconds"); j.value(h.lagSeconds)
             if case .failed(let failure) = h.state { j.key("error"); j.value(String(describing: failure)) }
+            else if let retrying = h.retrying { j.key("error"); j.value(retrying) }
             if let rebuild = rebuilds.withLock({ $0[h.name] }) {
                 j.key("rebuild"); j.beginObject(); rebuild.status.writeJSON(to: &j); j.endObject()
             }
@@ -319,7 +325,8 @@ public final class TapeServer: Sendable {
 
     private func diskFreeBytes() -> Int64 {
         var s = statvfs()
-        guard statvfs(settings.dataDirectory, &s) == 0 else { return -1 }
+        // The log's directory: it may be a mount of its own, and it is what fills up first.
+        guard statvfs(log.directory, &s) == 0 else { return -1 }
         return Int64(s.f_bavail) * Int64(s.f_frsize)
     }
 
@@ -330,7 +337,9 @@ public final class TapeServer: Sendable {
         }
         router.get("/health/live") { _, _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("/health/ready") { [unowned self] _, _ in
-            let ready = self.log.failure == nil && self.runners.allSatisfy { if case .live = $0.health.state { true } else { false } }
+            let ready = self.log.failure == nil && self.log.appendFailure == nil && self.runners.allSatisfy {
+                if case .live = $0.health.state { $0.health.retrying == nil } else { false }
+            }
             return .json(Array((ready ? #"{"status":"ready"}"# : #"{"status":"not_ready"}"#).utf8), status: ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { [unowned self] _, _ in

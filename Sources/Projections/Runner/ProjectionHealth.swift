@@ -27,6 +27,8 @@ public struct ProjectionHealth: Hashable, Sendable {
     public var lagSeconds: Double
     /// When the runner last refreshed this (its injected clock); lets a reader spot a stuck runner.
     public var updatedAt: Timestamp
+    /// Why the last commit was refused (a full disk) while the runner retries it; nil once one commits.
+    public var retrying: String?
 
     public init(name: String, version: Int, state: State, nextOffset: UInt64, lagEvents: UInt64,
                 lagSeconds: Double, updatedAt: Timestamp) {

@@ -187,7 +187,7 @@ public final class ProjectionRunner: @unchecked Sendable {
             }
             do {
                 try openIfNeeded()
-                while !isStopRequested, try applyNextBatch() {}
+                try applyAvailableBatches()
                 if isStopRequested { return setState(.stopped) }
                 setState(.live)
                 while !isStopRequested {
@@ -195,7 +195,7 @@ public final class ProjectionRunner: @unchecked Sendable {
                     guard end > nextOffset else { continue }
                     // Let more of the log gather (bounded by the interval; a stop cuts the wait short).
                     if liveCommitInterval > .zero { waitForStop(timeout: liveCommitInterval) }
-                    while !isStopRequested, try applyNextBatch() {}
+                    try applyAvailableBatches()
                 }
                 setState(.stopped)
             } catch {
@@ -224,6 +224,21 @@ public final class ProjectionRunner: @unchecked Sendable {
     }
 
     private var isStopRequested: Bool { shared.withLock { $0.isStopRequested } }
+
+    /// Applies batches until the log has no more (or a stop); a commit refused for want of space is
+    /// tried again after a pause that doubles up to 8 s, so the runner carries on when space returns.
+    private func applyAvailableBatches() throws {
+        var pause = Duration.seconds(1)
+        while !isStopRequested {
+            do {
+                guard try applyNextBatch() else { return }
+                pause = .seconds(1)
+            } catch is CommitRefused {
+                waitForStop(timeout: pause)
+                pause = min(pause * 2, .seconds(8))
+            }
+        }
+    }
 
     /// Returns after `timeout`, or as soon as `stop()` is called.
     private func waitForStop(timeout: Duration) {
@@ -343,9 +358,21 @@ public final class ProjectionRunner: @unchecked Sendable {
                 try beforeCommit?(newNext)
             }
         } catch {
-            throw fail(ProjectionFailure(offset: nil, eventType: nil,
-                                         message: "committing offsets \(nextOffset)..<\(newNext) failed: \(error)"))
+            let message = "committing offsets \(nextOffset)..<\(newNext) failed: \(error)"
+            guard (error as? SQLiteError)?.isDiskProblem == true else {
+                throw fail(ProjectionFailure(offset: nil, eventType: nil, message: message))
+            }
+            // The transaction rolled back, but `apply` already folded the batch into memory: go back to
+            // the state the tables hold (the checkpoint, still `nextOffset`) before the batch is tried again.
+            do {
+                try projection.load(from: db)
+            } catch {
+                throw fail(ProjectionFailure(offset: nil, eventType: nil, message: "\(message); reloading the state failed: \(error)"))
+            }
+            shared.withLock { $0.health.retrying = message }
+            throw CommitRefused(message: message)
         }
+        shared.withLock { $0.health.retrying = nil }
         nextOffset = newNext
         lastAppliedTime = last.time
         projection.publish(through: newNext)
@@ -392,4 +419,11 @@ public final class ProjectionRunner: @unchecked Sendable {
     public func waitUntilApplied(before offset: UInt64, timeout: Duration) -> Bool {
         published.wait(until: { $0 >= offset }, timeout: timeout) { $0 >= offset }
     }
+}
+
+/// A batch's commit that SQLite refused for a reason that can pass (`SQLiteError.isDiskProblem`):
+/// nothing was committed, and the runner tries the batch again later.
+private struct CommitRefused: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

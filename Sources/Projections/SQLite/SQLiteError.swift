@@ -18,6 +18,10 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The primary result code, without the extended bits.
     public var primaryCode: Int32 { code & 0xFF }
 
+    /// SQLITE_FULL or SQLITE_IOERR (any extended code): the disk refused, not the data — nothing was
+    /// committed, and the same work can succeed once space returns.
+    public var isDiskProblem: Bool { primaryCode == SQLITE_FULL || primaryCode == SQLITE_IOERR }
+
     public var description: String {
         let name = String(cString: sqlite3_errstr(code))
         if let sql { return "SQLite error \(code) (\(name)): \(message) — while running: \(sql)" }

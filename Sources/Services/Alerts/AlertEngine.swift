@@ -50,6 +50,8 @@ public final class AlertEngine: @unchecked Sendable {
         public var isLive = false
         /// Why the engine stopped, if it failed; it does not go on without a restart.
         public var failure: String?
+        /// Why the last append of firings was refused (a full disk) while the engine retries; nil once one succeeds.
+        public var retrying: String?
     }
 
     /// Crash-test hooks: called on the engine thread right after an append, and right after a checkpoint commit.
@@ -165,7 +167,7 @@ public final class AlertEngine: @unchecked Sendable {
                 try guarded {
                     try openIfNeeded()
                     while !isStopRequested {
-                        if try step() {
+                        if try stepRetryingRefusals() {
                             if nextOffset - checkpointed >= checkpointEvery { try checkpoint(inBackground: true) }
                             continue
                         }
@@ -313,6 +315,10 @@ public final class AlertEngine: @unchecked Sendable {
             let range: ClosedRange<UInt64>
             do {
                 range = try log.append(fresh.map { Record(time: $0.tick.time, event: .alertTriggered($0.triggered)) })
+            } catch let error as LogError where error.isSystemCallFailure && log.failure == nil {
+                // A write the disk refused stored nothing and the next may succeed: the caller goes back
+                // to the checkpoint and evaluates again (see `stepRetryingRefusals`).
+                throw FiringsRefused(message: "appending \(fresh.count) firing(s) failed: \(error)")
             } catch {
                 // The batch's firings are not in the log. The engine fails here, before any checkpoint
                 // could pass them, so the next run evaluates this batch again.
@@ -334,6 +340,27 @@ public final class AlertEngine: @unchecked Sendable {
             for (firing, source) in zip(appended, fresh) { handler(firing, source.userID) }
         }
         return true
+    }
+
+    /// One `step()`; when the log refuses its firings (a full disk), the evaluator has already moved past
+    /// the batch, so the engine resumes from its checkpoint exactly as after a crash (firings logged since
+    /// are not appended again) and, after a pause, evaluates again. False when the log had nothing new.
+    private func stepRetryingRefusals() throws -> Bool {
+        do {
+            let stepped = try step()
+            if status.retrying != nil { updateStatus { $0.retrying = nil } }
+            return stepped
+        } catch let refusal as FiringsRefused {
+            updateStatus { $0.retrying = refusal.message }
+            // Pending background checkpoints finish first: they use the connection being replaced.
+            checkpointQueue.sync {}
+            database = nil
+            lastAppended = nil
+            let resumeAt = ContinuousClock.now + .seconds(1)
+            while !isStopRequested && ContinuousClock.now < resumeAt { usleep(20_000) }
+            try openIfNeeded()
+            return true
+        }
     }
 
     /// Writes `(nextOffset, evaluator state)` once every firing appended so far is durable.
@@ -383,6 +410,10 @@ public final class AlertEngine: @unchecked Sendable {
             }
             shared.withLock { $0.status.checkpointOffset = offset }
             hooks.afterCheckpoint?(offset)
+        } catch let error as SQLiteError where error.isDiskProblem {
+            // Nothing was committed and the previous checkpoint stands, which is always safe to resume
+            // from (firings logged after it are not appended again); a later checkpoint may succeed.
+            FileHandle.standardError.write(Data("tape: alert engine checkpoint at \(offset) skipped: \(error)\n".utf8))
         } catch {
             checkpointFailure.withLock { $0 = AlertEngineError(offset: offset, message: "checkpoint failed: \(error)") }
         }
@@ -408,4 +439,9 @@ public struct AlertEngineError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         offset.map { "alert engine failed at offset \($0): \(message)" } ?? "alert engine failed: \(message)"
     }
+}
+
+/// Firings the log refused to store for a reason that can pass (a full disk); the engine retries.
+private struct FiringsRefused: Error {
+    var message: String
 }
