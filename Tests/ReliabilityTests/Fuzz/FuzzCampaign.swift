@@ -21,6 +21,8 @@ struct FuzzCampaign {
         /// The first few violations, each with what it takes to replay it.
         var violations: [String] = []
         var violationCount = 0
+        /// The bound on one input.
+        var inputDeadline: Duration = .seconds(1)
         /// The slowest single input and its replay description.
         var slowest: Duration = .zero
         var slowestInput = ""
@@ -36,16 +38,18 @@ struct FuzzCampaign {
     let seeds: [[UInt8]]
     let mutator: Mutator
 
-    /// One input must return within this; more is reported as a hang (a correctness bound, not a benchmark).
-    static let inputDeadline: Duration = .seconds(1)
+    /// One input must return within this (1 s unless said); more is reported as a hang (a correctness bound, not a benchmark).
+    let inputDeadline: Duration
     /// Past this the watchdog gives up on the input and aborts the process with its reproducer.
     static let abortDeadline: Duration = .seconds(60)
 
+    /// `inputs` fixes the count (else `TAPE_FUZZ_INPUTS`, else 20,000).
     init(_ name: String, defaultSeed: UInt64, seeds: [[UInt8]], dictionary: [[UInt8]] = [], maxLength: Int = 64 * 1024,
-         environment: [String: String] = ProcessInfo.processInfo.environment) {
+         inputs: Int? = nil, inputDeadline: Duration = .seconds(1), environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.name = name
         self.seed = environment["TAPE_FUZZ_SEED"].flatMap { UInt64($0) } ?? defaultSeed
-        self.inputs = environment["TAPE_FUZZ_INPUTS"].flatMap { Int($0) }.map { max(1, $0) } ?? 20_000
+        self.inputs = inputs ?? environment["TAPE_FUZZ_INPUTS"].flatMap { Int($0) }.map { max(1, $0) } ?? 20_000
+        self.inputDeadline = inputDeadline
         self.seeds = seeds
         mutator = Mutator(dictionary: dictionary, maxLength: maxLength)
     }
@@ -73,6 +77,7 @@ struct FuzzCampaign {
     func run(_ body: (_ input: [UInt8], _ rng: inout SplitMix64) throws -> Void) -> Report {
         var report = Report()
         report.residentBefore = Self.residentBytes()
+        report.inputDeadline = inputDeadline
         let (name, seed) = (name, seed)
         let watchdog = Watchdog(deadline: Self.abortDeadline) { index, bytes in
             FuzzCampaign.reproducer(name: name, seed: seed, index, bytes)

@@ -8,7 +8,7 @@ extension FuzzCampaign.Report {
     func expectClean(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(violationCount == 0, "\(name): \(violationCount) of \(inputs) inputs broke an invariant:\n\(violations.joined(separator: "\n"))",
                 sourceLocation: sourceLocation)
-        #expect(slowest <= FuzzCampaign.inputDeadline, "\(name): an input took \(slowest), more than \(FuzzCampaign.inputDeadline): \(slowestInput)",
+        #expect(slowest <= inputDeadline, "\(name): an input took \(slowest), more than \(inputDeadline): \(slowestInput)",
                 sourceLocation: sourceLocation)
         #expect(residentAfter - residentBefore < Self.residentGrowthBound,
                 "\(name): resident memory grew from \(residentBefore >> 20) MiB to \(residentAfter >> 20) MiB over \(inputs) inputs",
