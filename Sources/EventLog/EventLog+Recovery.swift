@@ -145,10 +145,9 @@ extension EventLog {
 
     /// Copies a segment's bytes from `position` to `damaged/<segment>.from-<position>`, synced, and returns that path.
     static func keepDamagedBytes(of file: File, from position: Int64, size: Int64) throws -> String {
-        let segmentPath = file.path
-        let directory = String(segmentPath[..<(segmentPath.lastIndex(of: "/") ?? segmentPath.startIndex)])
-        let name = String(segmentPath[(segmentPath.lastIndex(of: "/").map { segmentPath.index(after: $0) } ?? segmentPath.startIndex)...])
-        let folder = directory + "/" + damagedFolder
+        let slash = file.path.lastIndex(of: "/") ?? file.path.startIndex
+        let (directory, name) = (String(file.path[..<slash]), String(file.path[slash...].drop { $0 == "/" }))
+        let folder = (directory.isEmpty ? "." : directory) + "/" + damagedFolder
         try File.makeDirectory(folder)
         let keptPath = folder + "/\(name).from-\(position)"
         let kept = try File(path: keptPath, flags: O_RDWR | O_CREAT | O_TRUNC)

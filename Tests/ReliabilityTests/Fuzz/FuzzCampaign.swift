@@ -1,12 +1,6 @@
 import EventLog
 import Foundation
 
-/// An invariant a target broke on one input; thrown by a campaign's body.
-struct FuzzViolation: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Feeds mutated inputs to one target, records what it broke and its slowest input.
 ///
 /// How many inputs: `TAPE_FUZZ_INPUTS` (20,000 unless set; `make soak` sets 1,000,000). Which
@@ -115,39 +109,4 @@ struct FuzzCampaign {
         let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
         return kilobytes * 1024
     }
-}
-
-/// Watches the input in progress from its own thread; an input that outlives the deadline is a hang:
-/// it prints the reproducer and aborts, since the stuck call can be neither interrupted nor reported otherwise.
-final class Watchdog: Sendable {
-    private struct State {
-        var current: (index: Int, bytes: [UInt8], started: ContinuousClock.Instant)?
-        var isStopped = false
-    }
-
-    private let state = Monitor(State())
-
-    /// Starts the watching thread; `describe` turns the stuck input into its reproducer.
-    init(deadline: Duration, describe: @escaping @Sendable (Int, [UInt8]) -> String) {
-        let thread = Thread { [state] in
-            while true {
-                Thread.sleep(forTimeInterval: 0.25)
-                let (stopped, overdue) = state.withLock { s -> (Bool, String?) in
-                    guard let current = s.current, ContinuousClock.now - current.started > deadline else { return (s.isStopped, nil) }
-                    return (s.isStopped, describe(current.index, current.bytes))
-                }
-                if stopped { return }
-                if let overdue {
-                    FileHandle.standardError.write(Data("fuzz watchdog: an input has run for more than \(deadline), a hang: \(overdue)\n".utf8))
-                    abort()
-                }
-            }
-        }
-        thread.name = "fuzz-watchdog"
-        thread.start()
-    }
-
-    func begin(_ index: Int, _ bytes: [UInt8]) { state.withLock { $0.current = (index, bytes, ContinuousClock.now) } }
-    func end() { state.withLock { $0.current = nil } }
-    func stop() { state.withLock { $0.isStopped = true } }
 }
