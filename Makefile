@@ -56,10 +56,11 @@ bench: build
 SOAK_SEED ?= $(shell date +%s)
 soak: build
 	$(SWIFT) build --build-tests
-	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$(SOAK_SEED) TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=200 \
+	seed=$(SOAK_SEED); echo "soak: fuzz seed $$seed (SOAK_SEED=$$seed make soak repeats it)"; \
+	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=200 \
 		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests
 	.build/release/tape-bench load
-	@$(PYTHON) -m schemathesis.cli --version >/dev/null 2>&1 || command -v schemathesis >/dev/null || { echo "installing: schemathesis (pip)"; \
+	@command -v schemathesis >/dev/null || { echo "installing: schemathesis (pip)"; \
 		$(PYTHON) -m pip install -q schemathesis 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages schemathesis; }
 	Tests/Scripts/schemathesis_soak.sh
 

@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Services
 import Testing
 
 /// `tape serve` on a log damaged before its end: refused with a clear message, or with `--stop-at-damage`
@@ -75,5 +76,22 @@ import Testing
         }
         let read = try log.readBack()
         #expect(read.count >= damaged.baseOffset && (read.mismatch == nil || read.mismatch! >= damaged.baseOffset))
+    }
+
+    @Test func theSettingIsReadFromTheFlagTheEnvironmentAndTheFileAndABadValueIsNamed() throws {
+        func parse(_ arguments: [String], _ environment: [String: String] = [:], file: String? = nil) -> Result<TapeConfiguration, ConfigurationError> {
+            TapeConfiguration.parse(arguments: arguments + ["--auth", "off"] + (file == nil ? [] : ["--config", "tape.conf"]),
+                                    environment: environment, fileContents: file)
+        }
+        #expect(try parse([]).get().stopsAtDamage == false)
+        #expect(try parse(["--stop-at-damage"]).get().stopsAtDamage)
+        #expect(try parse([], ["TAPE_STOP_AT_DAMAGE": "on"]).get().stopsAtDamage)
+        #expect(try parse([], file: "stop_at_damage = on\n").get().stopsAtDamage)
+        #expect(try parse(["--stop-at-damage=off"], ["TAPE_STOP_AT_DAMAGE": "on"]).get().stopsAtDamage == false)
+        guard case .failure(let error) = parse([], ["TAPE_STOP_AT_DAMAGE": "maybe"]) else {
+            Issue.record("TAPE_STOP_AT_DAMAGE=maybe was accepted")
+            return
+        }
+        #expect("\(error)".contains("--stop-at-damage / TAPE_STOP_AT_DAMAGE"), "\(error)")
     }
 }
