@@ -60,6 +60,10 @@ import Testing
                         if case .text(let text) = message, text.utf8.count > maxMessageBytes { throw FuzzViolation("a text of \(text.utf8.count) bytes passed the message limit") }
                     }
                 }
+                // Waiting for the rest of a frame holds at most its 14-byte header (with mask) and its payload.
+                guard decoder.bufferedByteCount <= 14 + maxFrameBytes else {
+                    throw FuzzViolation("the decoder buffers \(decoder.bufferedByteCount) bytes while waiting, over 14 + \(maxFrameBytes)")
+                }
             } catch let error as WebSocketError {
                 // The server sends this code and reason in its close frame (RFC 6455 §5.5, §7.4.1).
                 guard error.code.isSendable, error.reason.utf8.count <= 123 else { throw FuzzViolation("the failure \(error) cannot be sent in a close frame") }
