@@ -16,7 +16,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: all deps python-deps build run test bench clean
+.PHONY: all deps python-deps build run test bench soak clean
 
 all: build
 
@@ -56,6 +56,19 @@ soak: deps
 bench: build
 	$(call install_missing,$(BENCH_PACKAGES))
 	.build/release/tape-bench all
+
+# The long reliability run (README, "Hostile input, damaged logs and make soak"): the fuzzers at 1,000,000 inputs each
+# with a new seed, 10,000 corruption cases, 200 crash cycles, the load test, and schemathesis against a demo server.
+SOAK_SEED ?= $(shell date +%s)
+soak: build
+	$(SWIFT) build --build-tests
+	seed=$(SOAK_SEED); echo "soak: fuzz seed $$seed (SOAK_SEED=$$seed make soak repeats it)"; \
+	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=200 \
+		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests
+	.build/release/tape-bench load
+	@command -v schemathesis >/dev/null || { echo "installing: schemathesis (pip)"; \
+		$(PYTHON) -m pip install -q schemathesis 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages schemathesis; }
+	Tests/Scripts/schemathesis_soak.sh
 
 clean:
 	rm -rf .build

@@ -64,40 +64,57 @@ extension EventLog {
         }
     }
 
+    /// Where a segment's first damage is: the batches before it (as an index), its position and why;
+    /// `damage` is nil when every batch (header, LZ4 checksum, every record) checks out.
+    struct Scan {
+        var index: SegmentIndex
+        var position: Int64
+        var damage: (reason: String, header: BatchHeader?)?
+        /// Whether the damage is a batch cut short by the end of the file, as a torn write leaves it.
+        var isIncomplete = false
+    }
+
+    /// Checks every batch of a segment from its start and stops at the first damage.
+    static func scanForDamage(_ reader: SegmentReader, size: Int64, interval: Int64) throws -> Scan {
+        var scan = Scan(index: SegmentIndex(baseOffset: reader.baseOffset, interval: interval), position: 0)
+        while true {
+            switch try reader.slot(at: scan.position, fileSize: size) {
+            case .end:
+                return scan
+            case .incomplete(let reason):
+                scan.damage = (reason, nil)
+                scan.isIncomplete = true
+                if case .batch(let h)? = try? reader.slot(at: scan.position, fileSize: Int64.max) { scan.damage?.header = h }
+                return scan
+            case .damaged(let reason):
+                scan.damage = (reason, nil)
+                return scan
+            case .batch(let header):
+                if header.baseOffset != scan.index.endOffset {
+                    scan.damage = ("batch starts at offset \(header.baseOffset), expected \(scan.index.endOffset)", header)
+                    return scan
+                }
+                if let problem = try reader.load(header, at: scan.position) ?? reader.check(header) {
+                    scan.damage = (problem, header)
+                    return scan
+                }
+                scan.index.add(header, at: scan.position)
+                scan.position += header.totalLength
+            }
+        }
+    }
+
     /// Validates every batch of the last segment, cutting a torn tail (damage that reaches the
-    /// end of the file) and refusing damage with valid batches after it.
-    static func recoverTail(_ file: File, base: UInt64, options: LogOptions,
+    /// end of the file) and refusing damage with valid batches after it, unless told to cut there
+    /// (`truncateAtDamage`): then the bytes from the damage on are first kept in `damaged/`, as they are
+    /// with `keepingCutBytes` (the segments after this one were moved aside, so nothing after it is valid here).
+    static func recoverTail(_ file: File, base: UInt64, options: LogOptions, keepingCutBytes: Bool = false,
                             report: inout RecoveryReport) throws -> (SegmentIndex, Int64) {
         let reader = SegmentReader(file: file, baseOffset: base)
         let size = try file.size()
-        var index = SegmentIndex(baseOffset: base, interval: options.indexInterval)
-        var position: Int64 = 0
-        var damage: (reason: String, header: BatchHeader?)?
-        scan: while true {
-            switch try reader.slot(at: position, fileSize: size) {
-            case .end:
-                break scan
-            case .incomplete(let reason):
-                damage = (reason, nil)
-                if case .batch(let h)? = try? reader.slot(at: position, fileSize: Int64.max) { damage?.header = h }
-                break scan
-            case .damaged(let reason):
-                damage = (reason, nil)
-                break scan
-            case .batch(let header):
-                if header.baseOffset != index.endOffset {
-                    damage = ("batch starts at offset \(header.baseOffset), expected \(index.endOffset)", header)
-                    break scan
-                }
-                if let problem = try reader.load(header, at: position) ?? reader.check(header) {
-                    damage = (problem, header)
-                    break scan
-                }
-                index.add(header, at: position)
-                position += header.totalLength
-            }
-        }
-        guard let damage else { return (index, position) }
+        let scan = try scanForDamage(reader, size: size, interval: options.indexInterval)
+        let (index, position) = (scan.index, scan.position)
+        guard let damage = scan.damage else { return (index, position) }
 
         let isTorn = try reader.nextValidHeader(after: position, fileSize: size) == nil
         if !isTorn && !options.truncateAtDamage {
@@ -112,9 +129,63 @@ extension EventLog {
         report.truncatedBytes = size - position
         report.droppedEvents = dropped
         report.detail = "\(file.path) cut at byte \(position) (offset \(index.endOffset)): \(damage.reason)"
+        if !isTorn || keepingCutBytes || !scan.isIncomplete {
+            // Valid batches follow, or a whole batch fails its checks (a torn write leaves a short one): these bytes
+            // may hold acknowledged events, so they are kept, never destroyed.
+            let kept = try keepDamagedBytes(of: file, from: position, size: size)
+            report.keptBytesPath = kept
+        }
         try file.truncate(to: position)
         try file.synchronizeData()
         return (index, position)
+    }
+
+    /// The folder beside the segments where cut bytes are kept.
+    public static let damagedFolder = "damaged"
+
+    /// Copies a segment's bytes from `position` to `damaged/<segment>.from-<position>`, synced, and returns that path.
+    static func keepDamagedBytes(of file: File, from position: Int64, size: Int64) throws -> String {
+        let slash = file.path.lastIndex(of: "/") ?? file.path.startIndex
+        let (directory, name) = (String(file.path[..<slash]), String(file.path[slash...].drop { $0 == "/" }))
+        let folder = (directory.isEmpty ? "." : directory) + "/" + damagedFolder
+        try File.makeDirectory(folder)
+        let keptPath = folder + "/\(name).from-\(position)"
+        let kept = try File(path: keptPath, flags: O_RDWR | O_CREAT | O_TRUNC)
+        var at = position
+        while at < size {
+            let bytes = try file.read(count: Int(min(Int64(1 << 20), size - at)), at: at)
+            guard !bytes.isEmpty else { break }
+            try kept.write(bytes, at: at - position)
+            at += Int64(bytes.count)
+        }
+        try kept.synchronizeData()
+        try File.synchronizeDirectory(folder)
+        return keptPath
+    }
+
+    /// With `truncateAtDamage`: checks every batch of the sealed segments and, at the first damage, moves the
+    /// segments after it into `damaged/` whole and returns the bases that remain (the damaged one becomes the
+    /// last, which `recoverTail` then cuts). Without damage it returns `bases` unchanged.
+    static func cutSealedDamage(directory: String, bases: [UInt64], options: LogOptions) throws -> [UInt64] {
+        for (i, base) in bases.dropLast().enumerated() {
+            let path = directory + "/" + SegmentName.segment(base)
+            let reader = SegmentReader(file: try File(path: path, flags: O_RDONLY), baseOffset: base)
+            let scan = try scanForDamage(reader, size: try reader.file.size(), interval: options.indexInterval)
+            guard scan.damage != nil else { continue }
+            let folder = directory + "/" + damagedFolder
+            try File.makeDirectory(folder)
+            for later in bases[(i + 1)...] {
+                guard rename(directory + "/" + SegmentName.segment(later), folder + "/" + SegmentName.segment(later)) == 0 else {
+                    throw LogError.system(operation: "rename into \(folder)", path: directory + "/" + SegmentName.segment(later), errno: errno)
+                }
+                try? File.remove(directory + "/" + SegmentName.index(later))
+            }
+            try? File.remove(directory + "/" + SegmentName.index(base))
+            try File.synchronizeDirectory(folder)
+            try File.synchronizeDirectory(directory)
+            return Array(bases[...i])
+        }
+        return bases
     }
 
     /// Deletes the oldest sealed segments past the size or age limit; never the open one.

@@ -63,6 +63,12 @@ public final class EventLog: @unchecked Sendable {
             try File.synchronizeDirectory(directory)
             bases = [0]
         }
+        var movedAside: [UInt64] = []
+        if options.truncateAtDamage {
+            let kept = try EventLog.cutSealedDamage(directory: directory, bases: bases, options: options)
+            movedAside = Array(bases.dropFirst(kept.count))
+            bases = kept
+        }
         for base in bases.dropLast() {
             if try EventLog.ensureIndex(directory: directory, base: base, interval: options.indexInterval) {
                 report.rebuiltIndexes.append(SegmentName.index(base))
@@ -70,7 +76,10 @@ public final class EventLog: @unchecked Sendable {
         }
         let last = bases.last!
         let file = try File(path: directory + "/" + SegmentName.segment(last), flags: O_RDWR)
-        let (index, size) = try EventLog.recoverTail(file, base: last, options: options, report: &report)
+        let (index, size) = try EventLog.recoverTail(file, base: last, options: options, keepingCutBytes: !movedAside.isEmpty, report: &report)
+        if !movedAside.isEmpty {
+            report.detail = (report.detail ?? "") + "; segments \(movedAside.map(SegmentName.segment).joined(separator: ", ")) after the damage moved to \(directory)/\(EventLog.damagedFolder)/"
+        }
         appendLock = Monitor(Appender(segment: file, segmentBase: last, segmentSize: size, allocatedSize: try file.size(), index: index,
                                       nextOffset: index.endOffset, sealed: Array(bases.dropLast())))
         progress = Monitor(Progress(acceptedEnd: index.endOffset, durableEnd: index.endOffset))

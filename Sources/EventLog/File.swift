@@ -34,8 +34,11 @@ public final class File: Sendable {
         return done
     }
 
+    /// Reads up to `count` bytes at `position`; fewer at end of file. The buffer is sized to what the file holds,
+    /// so a generous `count` (64 MiB for an index) costs no 64 MiB zero-filled allocation.
     public func read(count: Int, at position: Int64) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
+        let available = max(0, try size() - position)
+        var bytes = [UInt8](repeating: 0, count: Int(min(Int64(count), available)))
         let n = try bytes.withUnsafeMutableBytes { (buffer) throws -> Int in try read(into: buffer, at: position) }
         bytes.removeSubrange(n...)
         return bytes

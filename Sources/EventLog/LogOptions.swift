@@ -65,6 +65,8 @@ public struct RecoveryReport: Equatable, Sendable {
     public var truncatedBytes: Int64 = 0
     /// Events in the cut batches whose headers were readable.
     public var droppedEvents: UInt64 = 0
+    /// Where the cut bytes were kept, when they may have held acknowledged events (a cut at damage, not a torn tail).
+    public var keptBytesPath: String?
     /// Where the cut happened and why.
     public var detail: String?
     /// Index files that were missing or stale and were rebuilt.

@@ -40,6 +40,10 @@ final class SegmentReader {
             return .damaged("batch header \(problem)")
         case .success(let h):
             if h.count == 0 { return .damaged("batch header announces no events") }
+            // LZ4 expands a byte into at most 255, so a larger raw length is damage; trusting it would allocate up to 4 GiB.
+            if UInt64(h.rawLength) > UInt64(h.frameLength) * 255 + 64 {
+                return .damaged("batch header announces \(h.rawLength) raw bytes from a \(h.frameLength)-byte LZ4 frame")
+            }
             if position + h.totalLength > fileSize {
                 return .incomplete("batch of \(h.totalLength) bytes runs past the end of the file (\(fileSize - position) bytes left)")
             }

@@ -40,14 +40,29 @@ enum ServeCommand {
         settings.loopCount = configuration.threads
         settings.durability = configuration.durability
         settings.segmentSize = configuration.segmentBytes
+        settings.stopsAtDamage = configuration.stopsAtDamage
         settings.allowsPublicReads = configuration.allowsPublicReads || !configuration.isAuthEnabled
         settings.adminKey = configuration.adminKey
         settings.isAuthEnabled = configuration.isAuthEnabled
         let feedConfiguration = configuration
         settings.makeFeed = { log, catalog in FeedSupervisor.make(for: feedConfiguration, log: log, catalog: catalog) }
 
-        let server = try TapeServer(settings: settings)
-        if !server.log.recovery.isClean, let detail = server.log.recovery.detail {
+        let server: TapeServer
+        do {
+            server = try TapeServer(settings: settings)
+        } catch let error as LogError {
+            guard case .corrupt = error else { throw error }
+            printError("""
+                tape: refusing to serve a damaged log: \(error)
+                  `tape verify --data \(configuration.dataDirectory)` lists every damaged place.
+                  To serve the events before the damage, start again with --stop-at-damage (or TAPE_STOP_AT_DAMAGE=on):
+                  the log is cut there and the bytes cut are moved to \(configuration.dataDirectory)/log/\(EventLog.damagedFolder)/, not deleted.
+                """)
+            return 65
+        }
+        if let kept = server.log.recovery.keptBytesPath, let detail = server.log.recovery.detail {
+            printError("tape: stopped the log at its damage (--stop-at-damage): \(detail); \(server.log.recovery.truncatedBytes) bytes and the \(server.log.recovery.droppedEvents) events whose headers were readable cut and kept in \(kept); serving what precedes the damage")
+        } else if !server.log.recovery.isClean, let detail = server.log.recovery.detail {
             printError("tape: recovered the log: \(detail); \(server.log.recovery.truncatedBytes) bytes and \(server.log.recovery.droppedEvents) unacknowledged events dropped")
         }
         var demoKey: String? = nil

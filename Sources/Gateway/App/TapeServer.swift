@@ -17,6 +17,8 @@ public final class TapeServer: Sendable {
         public var loopCount = ProcessInfo.processInfo.activeProcessorCount
         public var durability = Durability.always
         public var segmentSize: Int64 = 64 << 20
+        /// Cut a damaged log at its first damage (keeping the cut bytes in `log/damaged/`) instead of refusing to open it.
+        public var stopsAtDamage = false
         /// When false, reads of market data need a key too.
         public var allowsPublicReads = true
         /// The bootstrap admin key (compared in constant time; never logged).
@@ -81,8 +83,9 @@ public final class TapeServer: Sendable {
     /// Opens the log (taking the writer lock) and the projections; starts nothing yet.
     public init(settings: Settings, extraRoutes: (inout Router, TapeServer) -> Void = { _, _ in }) throws {
         self.settings = settings
-        log = try EventLog(directory: settings.dataDirectory + "/log",
-                           options: LogOptions(segmentSize: settings.segmentSize, durability: settings.durability))
+        var logOptions = LogOptions(segmentSize: settings.segmentSize, durability: settings.durability)
+        logOptions.truncateAtDamage = settings.stopsAtDamage
+        log = try EventLog(directory: settings.dataDirectory + "/log", options: logOptions)
         let log = self.log, databasePath = settings.dataDirectory + "/projections.sqlite"
         // Each runner reads the log through its own reader and writes the shared SQLite file on its own connection.
         // Tick-heavy projections commit at most every 250 ms (quotes) or 1 s (candles) while live: far fewer SQLite writes; their

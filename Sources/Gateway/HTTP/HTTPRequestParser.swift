@@ -243,6 +243,8 @@ extension HTTPRequestParser {
             // The line may still end with CR; anything past limit + CR is already too long.
             return buffer.count - readIndex > limit + 1 ? .tooLong : .needMore
         }
+        // Judged as if the LF had not arrived yet, so that the same bytes fail the same way however they are split.
+        guard index - readIndex <= limit + 1 else { return .tooLong }
         // A bare LF is a line terminator we refuse: accepting it invites request smuggling across parsers.
         guard index > readIndex, buffer[index - 1] == 0x0D else { return .bareLineFeed }
         let line = readIndex..<(index - 1)

@@ -25,6 +25,9 @@ public struct WebSocketFrameDecoder: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// The bytes received but not yet returned as a frame: at most a header and `maxFrameBytes` while waiting.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
     /// Returns the next complete frame, nil when more bytes are needed, or throws the close code that fails the connection.
     public mutating func next() throws(WebSocketError) -> WebSocketFrame? {
         if let failure { throw failure }

@@ -16,6 +16,7 @@ public enum ConfigurationSetting: String, CaseIterable, Hashable, Sendable {
     case feedStallSeconds = "feed_stall_seconds"
     case logLevel = "log_level"
     case segmentBytes = "segment_bytes"
+    case stopAtDamage = "stop_at_damage"
     /// Where the config file is; set only by flag or environment, never inside the file.
     case config
 
@@ -27,8 +28,8 @@ public enum ConfigurationSetting: String, CaseIterable, Hashable, Sendable {
     public var flag: String { "--" + String(rawValue.map { $0 == "_" ? "-" : $0 }) }
     /// Both names a user may have used, for messages: `--feed-rate / TAPE_FEED_RATE`.
     public var label: String { "\(flag) / \(environmentName)" }
-    /// `--demo` alone turns demo mode on; every other flag needs a value.
-    public var isSwitch: Bool { self == .demo }
+    /// `--demo` and `--stop-at-damage` alone turn their mode on; every other flag needs a value.
+    public var isSwitch: Bool { self == .demo || self == .stopAtDamage }
 
     /// The setting whose flag is `flag`, if any.
     public init?(flag: String) {

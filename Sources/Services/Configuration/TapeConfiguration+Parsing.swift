@@ -249,6 +249,8 @@ struct ConfigurationParser {
             } else {
                 fail("is not a size", fix)
             }
+        case .stopAtDamage:
+            if let on = switchValue() { configuration.stopsAtDamage = on }
         case .config:
             return // already used to find the file
         }

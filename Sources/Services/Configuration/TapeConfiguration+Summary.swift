@@ -18,6 +18,7 @@ extension TapeConfiguration {
             (.feedStallSeconds, String(feedStallSeconds)),
             (.logLevel, logLevel.rawValue),
             (.segmentBytes, String(segmentBytes)),
+            (.stopAtDamage, stopsAtDamage ? "on" : "off"),
             (.config, configFile ?? "(none)"),
         ]
         let width = rows.map(\.0.fileKey.count).max() ?? 0

@@ -36,6 +36,8 @@ public struct TapeConfiguration: Equatable, Sendable {
     public var logLevel: LogLevel = .info
     /// Log segments roll at this size.
     public var segmentBytes: Int64 = 64 << 20
+    /// Whether a damaged log is cut at its first damage (the cut bytes kept in `log/damaged/`) instead of refused.
+    public var stopsAtDamage = false
     /// The config file that was read, if any.
     public var configFile: String?
 

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Runs schemathesis (every check) against a fresh `tape serve --demo` on a temporary data directory, then stops
+# the server and removes the directory. Used by `make soak`; exits with schemathesis's status.
+#   TAPE_BIN                   the tape executable (default .build/release/tape)
+#   TAPE_SCHEMATHESIS_SECONDS  schemathesis's time budget (default 600)
+set -u
+TAPE_BIN=${TAPE_BIN:-.build/release/tape}
+SECONDS_BUDGET=${TAPE_SCHEMATHESIS_SECONDS:-600}
+DATA=$(mktemp -d "${TMPDIR:-/tmp}/tape-schemathesis-XXXXXX")
+OUT="$DATA/serve.out"
+SERVER=""
+
+cleanup() {
+    # Only the server this script started, by its process id.
+    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
+        kill -TERM "$SERVER"
+        wait "$SERVER" 2>/dev/null
+    fi
+    rm -rf "$DATA"
+}
+trap cleanup EXIT INT TERM
+
+"$TAPE_BIN" serve --demo --data "$DATA/data" --port 0 >"$OUT" 2>&1 &
+SERVER=$!
+
+# Wait (at most 120 s) for the banner with the port and the admin key, instead of sleeping a fixed time.
+deadline=$(( $(date +%s) + 120 ))
+while ! grep -q "demo admin key" "$OUT" 2>/dev/null; do
+    if ! kill -0 "$SERVER" 2>/dev/null; then echo "soak: tape serve exited:"; cat "$OUT"; exit 1; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "soak: tape serve did not start within 120 s:"; cat "$OUT"; exit 1; fi
+    sleep 0.2
+done
+URL=$(sed -n 's|.*serving .* on \(http://[^ ]*\).*|\1|p' "$OUT" | head -n 1)
+KEY=$(sed -n 's|.*demo admin key (this run only): \([^ ]*\).*|\1|p' "$OUT" | head -n 1)
+echo "soak: schemathesis against $URL for at most $SECONDS_BUDGET s"
+
+TAPE_KEY="$KEY" schemathesis run "$URL/openapi.json" -w 1 --checks all --max-time "$SECONDS_BUDGET" --no-color
+status=$?
+kill -0 "$SERVER" 2>/dev/null || { echo "soak: tape serve died during the run:"; tail -n 20 "$OUT"; status=1; }
+exit $status
