@@ -46,24 +46,19 @@ test: deps python-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
-# The crash suite for longer: 200 kill -9 cycles under mixed load (make test runs 10); TAPE_CRASH_SEED repeats a run.
-.PHONY: soak
-soak: deps
-	$(SWIFT) build --build-tests
-	TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} $(SWIFT) test --skip-build --disable-xctest --filter CrashCycleTests
-
 # Benchmarks against their peers (wrk and nginx for HTTP); a table and a JSON line per suite.
 bench: build
 	$(call install_missing,$(BENCH_PACKAGES))
 	.build/release/tape-bench all
 
 # The long reliability run (README, "Hostile input, damaged logs and make soak"): the fuzzers at 1,000,000 inputs each
-# with a new seed, 10,000 corruption cases, 200 crash cycles, the load test, and schemathesis against a demo server.
+# with a new seed, 10,000 corruption cases, 200 kill -9 crash cycles (make test runs 10; TAPE_CRASH_SEED repeats a run),
+# the load test, and schemathesis against a demo server.
 SOAK_SEED ?= $(shell date +%s)
 soak: build
 	$(SWIFT) build --build-tests
 	seed=$(SOAK_SEED); echo "soak: fuzz seed $$seed (SOAK_SEED=$$seed make soak repeats it)"; \
-	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=200 \
+	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} \
 		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests
 	.build/release/tape-bench load
 	@command -v schemathesis >/dev/null || { echo "installing: schemathesis (pip)"; \
