@@ -115,9 +115,25 @@ public final class LogReader: LogSource, @unchecked Sendable {
                      _ visit: (LogEntry) throws -> Bool) throws {
         try walkBatches(from: offset, limit: .max, since: time) { segment, header, position, next, stop in
             var keepGoing = true
-            let finished = try segment.reader.decode(header, at: position, from: next, only: type) { entry in
+            let finished = try segment.reader.decode(header, at: position, from: next, only: EventTypeMask([type])) { entry in
                 guard entry.offset < stop else { return false }
                 guard entry.time >= time else { return true }
+                keepGoing = try visit(entry)
+                return keepGoing
+            }
+            return (keepGoing ? min(header.endOffset, stop) : next, finished || keepGoing)
+        }
+    }
+
+    /// Calls `visit` for each entry whose type is in `types`, from `offset` on, in log order, until
+    /// `limit` offsets (entries of every type count), the visible end, or `visit` returning false.
+    /// Records of other types are skipped without being built: the rebuild of a projection that
+    /// reads a few rare types walks a log of ticks at the speed of decompression.
+    public func scan(from offset: UInt64, limit: Int = .max, only types: EventTypeMask, _ visit: (LogEntry) throws -> Bool) throws {
+        try walkBatches(from: offset, limit: limit) { segment, header, position, next, stop in
+            var keepGoing = true
+            let finished = try segment.reader.decode(header, at: position, from: next, only: types) { entry in
+                guard entry.offset < stop else { return false }
                 keepGoing = try visit(entry)
                 return keepGoing
             }

@@ -77,12 +77,12 @@ public enum RecordCodec {
         return Record(time: head.time, event: event)
     }
 
-    /// Reads one record if it is of type `wanted` (any version); any other record is skipped
+    /// Reads one record if its type is in `wanted` (any version); any other record is skipped
     /// without its payload being read, so a scan for rare events costs little more than a walk.
     public static func decode(from reader: inout ByteReader, previousTime: inout Timestamp,
-                              ifType wanted: EventType) throws(ByteReader.Error) -> Record? {
+                              ifTypeIn wanted: EventTypeMask) throws(ByteReader.Error) -> Record? {
         let head = try readHead(from: &reader, previousTime: &previousTime)
-        guard head.type == wanted.rawValue else { return nil }
+        guard wanted.contains(code: head.type) else { return nil }
         var body = head.payload
         let event = try decodePayload(type: head.type, version: head.version, from: &body, end: body.end)
         return Record(time: head.time, event: event)

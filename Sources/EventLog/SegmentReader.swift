@@ -57,9 +57,9 @@ final class SegmentReader {
     }
 
     /// Decodes the records of the batch last loaded, calling `visit` from `offset` on until it returns false;
-    /// with `type`, only records of that type are built and visited. Throws `LogError.corrupt` if the
+    /// with `types`, only records of those types are built and visited. Throws `LogError.corrupt` if the
     /// records do not match the header.
-    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, only type: EventType? = nil,
+    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, only types: EventTypeMask? = nil,
                 visit: (LogEntry) throws -> Bool) throws -> Bool {
         try raw.withUnsafeBytes { buffer in
             var reader = ByteReader(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(h.rawLength)]))
@@ -67,8 +67,8 @@ final class SegmentReader {
             var current = h.baseOffset
             do {
                 while !reader.isAtEnd {
-                    let record = if let type {
-                        try RecordCodec.decode(from: &reader, previousTime: &previous, ifType: type)
+                    let record = if let types {
+                        try RecordCodec.decode(from: &reader, previousTime: &previous, ifTypeIn: types)
                     } else {
                         try RecordCodec.decode(from: &reader, previousTime: &previous)
                     }
