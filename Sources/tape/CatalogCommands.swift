@@ -57,16 +57,7 @@ enum CatalogCommands {
         try args.rejectUnknown()
         // Taking the writer lock keeps a running server from appending underneath the rebuild.
         let log = try EventLog(directory: data + "/log")
-        let reader = try log.makeReader()
-        let end = try reader.endOffset()
-        for name in names {
-            let projection = try ProjectionSet.make(name)
-            let runner = ProjectionRunner(projection: projection, log: reader, databasePath: ProjectionSet.databasePath(data))
-            let started = ContinuousClock.now
-            let next = try withProgress(of: runner, end: end) { try runner.rebuild() }
-            let seconds = (ContinuousClock.now - started).seconds
-            print("\(name) v\(projection.version): rebuilt \(next) events in \(String(format: seconds)) s (\(Int(Double(next) / max(seconds, 1e-9))) events/s), hash \(projection.contentHash())")
-        }
+        try ProjectionSet.rebuild(names, data: data)
         try log.close()
         return 0
     }

@@ -103,6 +103,8 @@ public final class CandlesProjection: Projection, @unchecked Sendable {
         reloaded = store
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.tick]) }
+
     public func apply(_ entry: LogEntry) throws {
         guard case .tick(let tick) = entry.event else { return }
         fold.apply(tick, at: entry.time.rawValue) { series, start in self.publishedBar(ofSeries: series, startingAt: start) }

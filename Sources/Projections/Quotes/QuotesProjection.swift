@@ -85,6 +85,8 @@ public final class QuotesProjection: Projection, @unchecked Sendable {
         needsFullPublish = true
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.tick]) }
+
     public func apply(_ entry: LogEntry) throws {
         guard case .tick(let tick) = entry.event else { return }
         book.apply(tick, time: entry.time, offset: entry.offset)
