@@ -16,7 +16,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: all deps python-deps build run test bench clean
+.PHONY: all deps python-deps build run test bench soak soak-load clean
 
 all: build
 
@@ -50,6 +50,12 @@ test: deps python-deps
 bench: build
 	$(call install_missing,$(BENCH_PACKAGES))
 	.build/release/tape-bench all
+
+# The load test of the reliability suite: wrk, 1,000 WebSocket sessions and the feed at once.
+soak: soak-load
+soak-load: build
+	$(call install_missing,$(BENCH_PACKAGES))
+	.build/release/tape-bench load
 
 clean:
 	rm -rf .build
