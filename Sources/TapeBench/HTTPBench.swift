@@ -88,6 +88,7 @@ struct HTTPBench {
         // "  123456 requests in 10.00s, 1.2GB read"
         let requests = output.split(separator: "\n").first { $0.contains(" requests in ") }
             .flatMap { Int($0.split(separator: " ").first ?? "") } ?? 0
+        guard requests > 0 else { throw BenchError("wrk completed no request:\n\(output)") }
         return Result(rps: rps, p99ms: milliseconds(p99), errors: errors, requests: requests)
     }
 
