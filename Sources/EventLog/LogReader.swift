@@ -141,6 +141,25 @@ public final class LogReader: LogSource, @unchecked Sendable {
         }
     }
 
+    /// Like `scan(from:limit:only:_:)`, but v1 ticks go to `tick` as bare values, none built into
+    /// an `Event` (whether or not `types` holds `.tick`): the rebuild's path for tick folds.
+    public func scan(from offset: UInt64, limit: Int = .max, only types: EventTypeMask,
+                     ticks tick: (UInt64, Timestamp, Tick) throws -> Bool, _ visit: (LogEntry) throws -> Bool) throws {
+        try walkBatches(from: offset, limit: limit) { segment, header, position, next, stop in
+            var keepGoing = true
+            let finished = try segment.reader.decode(header, at: position, from: next, only: types, tick: { offset, time, t in
+                guard offset < stop else { return false }
+                keepGoing = try tick(offset, time, t)
+                return keepGoing
+            }, visit: { entry in
+                guard entry.offset < stop else { return false }
+                keepGoing = try visit(entry)
+                return keepGoing
+            })
+            return (keepGoing ? min(header.endOffset, stop) : next, finished || keepGoing)
+        }
+    }
+
     /// Calls `visit` with each tick from `offset` on (other events are skipped unbuilt): the
     /// replay hot path for quotes, candles and backtests.
     public func scanTicks(from offset: UInt64, limit: Int = .max, _ visit: (UInt64, Timestamp, Tick) throws -> Bool) throws {

@@ -87,6 +87,36 @@ final class SegmentReader {
         }
     }
 
+    /// Like `decode` with `types`, but v1 ticks go to `tick` as bare values (none is built into
+    /// an `Event`), whatever `types` holds.
+    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, only types: EventTypeMask,
+                tick: (UInt64, Timestamp, Tick) throws -> Bool, visit: (LogEntry) throws -> Bool) throws -> Bool {
+        try raw.withUnsafeBytes { buffer in
+            var reader = ByteReader(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(h.rawLength)]))
+            var previous = Timestamp.zero
+            var current = h.baseOffset
+            do {
+                while !reader.isAtEnd {
+                    let decoded = try RecordCodec.decode(from: &reader, previousTime: &previous, ticksApartFrom: types)
+                    if current >= offset {
+                        switch decoded {
+                        case .tick(let time, let t): guard try tick(current, time, t) else { return false }
+                        case .record(let record): guard try visit(LogEntry(offset: current, time: record.time, event: record.event)) else { return false }
+                        case .skipped: break
+                        }
+                    }
+                    current += 1
+                }
+            } catch let error as ByteReader.Error {
+                throw corrupt(h, at: position, "record \(current): \(error)")
+            }
+            guard current == h.endOffset else {
+                throw corrupt(h, at: position, "batch holds \(current - h.baseOffset) records, its header announces \(h.count)")
+            }
+            return true
+        }
+    }
+
     /// Like `decode`, but only for ticks: other records are skipped without being built.
     func decodeTicks(_ h: BatchHeader, at position: Int64, from offset: UInt64, until stop: UInt64,
                      visit: (UInt64, Timestamp, Tick) throws -> Bool) throws -> Bool {

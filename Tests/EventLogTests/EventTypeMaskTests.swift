@@ -42,6 +42,17 @@ import Testing
                 #expect(seen == expected, "from \(start), limit \(limit)")
             }
         }
+        // Ticks apart, as bare values: every tick to `ticks`, the wanted others to `visit`, all at their offsets.
+        for start in [0, 33, UInt64(all.count - 1)] {
+            var ticks: [LogEntry] = [], others: [LogEntry] = []
+            try reader.scan(from: start, limit: 100, only: EventTypeMask([.userCreated]), ticks: { offset, time, tick in
+                ticks.append(LogEntry(offset: offset, time: time, event: .tick(tick)))
+                return true
+            }) { others.append($0); return true }
+            let range = all.filter { $0.offset >= start && $0.offset < start + 100 }
+            #expect(ticks == range.filter { $0.event.type == .tick }, "from \(start)")
+            #expect(others == range.filter { $0.event.type == .userCreated }, "from \(start)")
+        }
         var first: [LogEntry] = []
         try reader.scan(from: 0, only: EventTypeMask([.tick])) { first.append($0); return false }
         #expect(first.count == 1)

@@ -96,21 +96,30 @@ public final class ProjectionRebuild {
 }
 
 /// One thread's share of a `ProjectionRebuild`: its projections, reader and connection.
-/// Owned by its thread from `run` to the end (hence unchecked).
+/// Made on the caller's thread, then owned by its lane thread from `run` to the end (hence unchecked).
 private final class Lane: @unchecked Sendable {
     let projections: [any Projection]
     let log: LogReader
-    let databasePath: String
+    let db: Database
     let end: UInt64
     let commitInterval: UInt64
     /// For each type code, the indexes of the projections that consume it.
     private let consumers: [[Int]]
     private let mask: EventTypeMask
+    /// The lane's tick readers, when every one takes bare ticks (`TickFolding`); nil otherwise.
+    private let tickFolders: [any TickFolding]?
 
-    init(projections: [any Projection], log: LogReader, databasePath: String, end: UInt64, commitInterval: UInt64) {
+    /// Opens the lane's connection on the caller's thread: lanes opening a new database file at
+    /// once would race to switch it to WAL, and the loser fails at once with "database is locked".
+    init(projections: [any Projection], log: LogReader, databasePath: String, end: UInt64, commitInterval: UInt64) throws {
         self.projections = projections
         self.log = log
-        self.databasePath = databasePath
+        // A rebuild's commits are large: wait for the other lanes' instead of failing.
+        db = try Database(path: databasePath, busyTimeout: .seconds(600))
+        // A rebuild writes every row of the fresh tables, in no particular key order: a page cache
+        // large enough for them saves SQLite from reading back pages it has just written.
+        try db.execute("PRAGMA cache_size = -262144")
+        try db.execute(ProjectionCheckpoint.createTable)
         self.end = end
         self.commitInterval = commitInterval
         var consumers = [[Int]](repeating: [], count: 256)
@@ -123,15 +132,12 @@ private final class Lane: @unchecked Sendable {
         var mask = EventTypeMask([])
         for code in 0...255 where !consumers[code].isEmpty { mask.insert(EventType(rawValue: UInt8(code))) }
         self.mask = mask
+        let tickReaders = consumers[Int(EventType.tick.rawValue)].map { projections[$0] }
+        let folders = tickReaders.compactMap { $0 as? any TickFolding }
+        tickFolders = !folders.isEmpty && folders.count == tickReaders.count ? folders : nil
     }
 
     func run(progress: (UInt64) -> Void) throws {
-        // A rebuild's commits are large: wait for the other lanes' instead of failing.
-        let db = try Database(path: databasePath, busyTimeout: .seconds(600))
-        // A rebuild writes every row of the fresh tables, in no particular key order: a page cache
-        // large enough for them saves SQLite from reading back pages it has just written.
-        try db.execute("PRAGMA cache_size = -262144")
-        try db.execute(ProjectionCheckpoint.createTable)
         for projection in projections {
             try db.transaction {
                 for table in projection.tables { try db.execute("DROP TABLE IF EXISTS \"\(table)\"") }
@@ -143,12 +149,15 @@ private final class Lane: @unchecked Sendable {
         }
         var nextCommit = commitInterval
         let consumers = consumers, projections = projections
-        try log.scan(from: 0, limit: Int(end), only: mask) { entry in
-            while entry.offset >= nextCommit {
-                try commit(through: nextCommit, db)
+        func commitIfDue(before offset: UInt64) throws {
+            while offset >= nextCommit {
+                try commit(through: nextCommit)
                 progress(nextCommit)
                 nextCommit += commitInterval
             }
+        }
+        func visit(_ entry: LogEntry) throws -> Bool {
+            try commitIfDue(before: entry.offset)
             for i in consumers[Int(entry.event.type.rawValue)] {
                 do {
                     try projections[i].apply(entry)
@@ -159,12 +168,21 @@ private final class Lane: @unchecked Sendable {
             }
             return true
         }
-        try commit(through: end, db)
+        if let tickFolders {
+            try log.scan(from: 0, limit: Int(end), only: mask, ticks: { offset, time, tick in
+                try commitIfDue(before: offset)
+                for folder in tickFolders { folder.apply(tick, time: time, offset: offset) }
+                return true
+            }, visit)
+        } else {
+            try log.scan(from: 0, limit: Int(end), only: mask, visit)
+        }
+        try commit(through: end)
         progress(end)
     }
 
     /// Writes the dirty rows and the checkpoints at `next` in one transaction, then publishes.
-    private func commit(through next: UInt64, _ db: Database) throws {
+    private func commit(through next: UInt64) throws {
         try db.transaction {
             for projection in projections {
                 try projection.persist(to: db)
