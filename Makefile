@@ -16,7 +16,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: all deps python-deps build run test bench soak clean
+.PHONY: all deps python-deps build run test bench soak soak-load clean
 
 all: build
 
@@ -60,10 +60,15 @@ soak: build
 	seed=$(SOAK_SEED); echo "soak: fuzz seed $$seed (SOAK_SEED=$$seed make soak repeats it)"; \
 	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} \
 		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests
-	.build/release/tape-bench load
+	$(MAKE) soak-load
 	@command -v schemathesis >/dev/null || { echo "installing: schemathesis (pip)"; \
 		$(PYTHON) -m pip install -q schemathesis 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages schemathesis; }
 	Tests/Scripts/schemathesis_soak.sh
+
+# The load test of the reliability suite: wrk, 1,000 WebSocket sessions and the feed at once.
+soak-load: build
+	$(call install_missing,$(BENCH_PACKAGES))
+	.build/release/tape-bench load
 
 clean:
 	rm -rf .build

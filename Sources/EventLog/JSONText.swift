@@ -3,31 +3,48 @@
 /// A value type owned by one thread at a time.
 public struct JSONText: Sendable {
     public private(set) var bytes: [UInt8] = []
-    private var needsComma = [false]
+    /// Whether the next value at the current level needs a comma before it; the outer levels'
+    /// flags wait in `outerNeedsComma`. A scalar for the current level keeps `separate()`, called
+    /// for every value, free of array bounds and uniqueness checks.
+    private var needsComma = false
+    private var outerNeedsComma: [Bool] = []
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
-    public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    private mutating func open(_ bracket: UInt8) {
+        separate()
+        bytes.append(bracket)
+        outerNeedsComma.append(needsComma)
+        needsComma = false
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        needsComma = outerNeedsComma.popLast() ?? true
+    }
 
     /// Writes `"name":` inside an object; the value follows.
     public mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        needsComma[needsComma.count - 1] = false
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
     }
 
     public mutating func key(dynamic name: String) {
         separate()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        needsComma = false
     }
 
     public mutating func value(_ v: String) { separate(); appendQuoted(v) }
@@ -61,9 +78,10 @@ public struct JSONText: Sendable {
     /// Ends a line of NDJSON: the next value starts a new top-level document.
     public mutating func newline() {
         bytes.append(UInt8(ascii: "\n"))
-        needsComma = [false]
+        needsComma = false
+        outerNeedsComma.removeAll(keepingCapacity: true)
     }
-    public mutating func reset() { bytes.removeAll(keepingCapacity: true); needsComma = [false] }
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true); needsComma = false; outerNeedsComma.removeAll(keepingCapacity: true) }
 
     public static func appendDecimal(_ units: Int64, decimals: UInt8, to bytes: inout [UInt8]) {
         if units < 0 { bytes.append(UInt8(ascii: "-")) }
@@ -75,15 +93,21 @@ public struct JSONText: Sendable {
         guard fraction != 0 else { return }
         var digits = Int(decimals)
         while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
-        let text = String(fraction)
         bytes.append(UInt8(ascii: "."))
-        for _ in 0..<(digits - text.utf8.count) { bytes.append(UInt8(ascii: "0")) }
-        bytes.append(contentsOf: text.utf8)
+        // The fraction's digits with its leading zeros (0.05 → "05"), most significant first.
+        var scale: UInt64 = 1
+        for _ in 1..<digits { scale *= 10 }
+        while scale > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / scale))
+            fraction %= scale
+            scale /= 10
+        }
     }
 
+    @inline(__always)
     private mutating func separate() {
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
     }
 
     private mutating func appendQuoted(_ s: String) {

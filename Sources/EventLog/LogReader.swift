@@ -115,12 +115,57 @@ public final class LogReader: LogSource, @unchecked Sendable {
                      _ visit: (LogEntry) throws -> Bool) throws {
         try walkBatches(from: offset, limit: .max, since: time) { segment, header, position, next, stop in
             var keepGoing = true
-            let finished = try segment.reader.decode(header, at: position, from: next, only: type) { entry in
+            let finished = try segment.reader.decode(header, at: position, from: next, only: EventTypeMask([type])) { entry in
                 guard entry.offset < stop else { return false }
                 guard entry.time >= time else { return true }
                 keepGoing = try visit(entry)
                 return keepGoing
             }
+            return (keepGoing ? min(header.endOffset, stop) : next, finished || keepGoing)
+        }
+    }
+
+    /// Calls `visit` for each entry whose type is in `types`, from `offset` on, in log order, until
+    /// `limit` offsets (entries of every type count), the visible end, or `visit` returning false.
+    /// Records of other types are skipped without being built: the rebuild of a projection that
+    /// reads a few rare types walks a log of ticks at the speed of decompression.
+    public func scan(from offset: UInt64, limit: Int = .max, only types: EventTypeMask, _ visit: (LogEntry) throws -> Bool) throws {
+        try walkBatches(from: offset, limit: limit) { segment, header, position, next, stop in
+            var keepGoing = true
+            let finished = try segment.reader.decode(header, at: position, from: next, only: types) { entry in
+                guard entry.offset < stop else { return false }
+                keepGoing = try visit(entry)
+                return keepGoing
+            }
+            return (keepGoing ? min(header.endOffset, stop) : next, finished || keepGoing)
+        }
+    }
+
+    /// Records of other types are skipped unbuilt (`scan(from:limit:only:_:)`); the end is fixed
+    /// before the scan, so every offset below `next` was looked at.
+    public func read(from offset: UInt64, limit: Int, only types: EventTypeMask) throws -> (entries: [LogEntry], next: UInt64) {
+        let end = min(try endOffset(), offset.addingReportingOverflow(UInt64(max(0, limit))).overflow ? .max : offset + UInt64(max(0, limit)))
+        guard end > offset else { return ([], offset) }
+        var entries: [LogEntry] = []
+        try scan(from: offset, limit: Int(end - offset), only: types) { entries.append($0); return true }
+        return (entries, end)
+    }
+
+    /// Like `scan(from:limit:only:_:)`, but v1 ticks go to `tick` as bare values, none built into
+    /// an `Event` (whether or not `types` holds `.tick`): the rebuild's path for tick folds.
+    public func scan(from offset: UInt64, limit: Int = .max, only types: EventTypeMask,
+                     ticks tick: (UInt64, Timestamp, Tick) throws -> Bool, _ visit: (LogEntry) throws -> Bool) throws {
+        try walkBatches(from: offset, limit: limit) { segment, header, position, next, stop in
+            var keepGoing = true
+            let finished = try segment.reader.decode(header, at: position, from: next, only: types, tick: { offset, time, t in
+                guard offset < stop else { return false }
+                keepGoing = try tick(offset, time, t)
+                return keepGoing
+            }, visit: { entry in
+                guard entry.offset < stop else { return false }
+                keepGoing = try visit(entry)
+                return keepGoing
+            })
             return (keepGoing ? min(header.endOffset, stop) : next, finished || keepGoing)
         }
     }

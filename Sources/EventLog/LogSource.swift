@@ -13,4 +13,17 @@ public protocol LogSource: Sendable {
     /// Blocks until the end moves past `offset` or `timeout` passes, then returns the end.
     /// Wakes on appends without polling where the backend allows it.
     func waitForEnd(beyond offset: UInt64, timeout: Duration) throws -> UInt64
+
+    /// The entries whose type is in `types` among the next `limit` offsets from `offset` (fewer at
+    /// the end), and the offset after the last one looked at: entries of other types in between
+    /// were passed over, so a consumer's checkpoint may move past them.
+    func read(from offset: UInt64, limit: Int, only types: EventTypeMask) throws -> (entries: [LogEntry], next: UInt64)
+}
+
+extension LogSource {
+    /// Reads every entry and keeps those of `types`: right for any backend, if not the fastest.
+    public func read(from offset: UInt64, limit: Int, only types: EventTypeMask) throws -> (entries: [LogEntry], next: UInt64) {
+        let all = try read(from: offset, limit: limit)
+        return (all.filter { types.contains($0.event.type) }, all.last.map { $0.offset + 1 } ?? offset)
+    }
 }

@@ -77,15 +77,39 @@ public enum RecordCodec {
         return Record(time: head.time, event: event)
     }
 
-    /// Reads one record if it is of type `wanted` (any version); any other record is skipped
+    /// Reads one record if its type is in `wanted` (any version); any other record is skipped
     /// without its payload being read, so a scan for rare events costs little more than a walk.
     public static func decode(from reader: inout ByteReader, previousTime: inout Timestamp,
-                              ifType wanted: EventType) throws(ByteReader.Error) -> Record? {
+                              ifTypeIn wanted: EventTypeMask) throws(ByteReader.Error) -> Record? {
         let head = try readHead(from: &reader, previousTime: &previousTime)
-        guard head.type == wanted.rawValue else { return nil }
+        guard wanted.contains(code: head.type) else { return nil }
         var body = head.payload
         let event = try decodePayload(type: head.type, version: head.version, from: &body, end: body.end)
         return Record(time: head.time, event: event)
+    }
+
+    /// What `decode(from:previousTime:ticksApart:ifTypeIn:)` read.
+    public enum Decoded {
+        case tick(Timestamp, Tick)
+        case record(Record)
+        /// A record of a type not asked for, passed over unread.
+        case skipped
+    }
+
+    /// Reads one record: a v1 tick as a bare `Tick` (no `Event` built), any other record of a
+    /// type in `wanted` as a `Record`, the rest skipped without their payload being read.
+    @inline(__always)
+    public static func decode(from reader: inout ByteReader, previousTime: inout Timestamp,
+                              ticksApartFrom wanted: EventTypeMask) throws(ByteReader.Error) -> Decoded {
+        let head = try readHead(from: &reader, previousTime: &previousTime)
+        var body = head.payload
+        if head.type == EventType.tick.rawValue && head.version == currentVersion {
+            let tick = try decodeTickPayload(from: &body)
+            guard body.isAtEnd else { throw ByteReader.Error(position: body.position, reason: "unexpected bytes after a tick payload") }
+            return .tick(head.time, tick)
+        }
+        guard wanted.contains(code: head.type) else { return .skipped }
+        return .record(Record(time: head.time, event: try decodePayload(type: head.type, version: head.version, from: &body, end: body.end)))
     }
 
     /// Reads one record if it is a v1 tick (nil for any other record, which is skipped).

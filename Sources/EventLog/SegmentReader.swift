@@ -61,48 +61,58 @@ final class SegmentReader {
     }
 
     /// Decodes the records of the batch last loaded, calling `visit` from `offset` on until it returns false;
-    /// with `type`, only records of that type are built and visited. Throws `LogError.corrupt` if the
+    /// with `types`, only records of those types are built and visited. Throws `LogError.corrupt` if the
     /// records do not match the header.
-    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, only type: EventType? = nil,
+    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, only types: EventTypeMask? = nil,
                 visit: (LogEntry) throws -> Bool) throws -> Bool {
-        try raw.withUnsafeBytes { buffer in
-            var reader = ByteReader(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(h.rawLength)]))
-            var previous = Timestamp.zero
-            var current = h.baseOffset
-            do {
-                while !reader.isAtEnd {
-                    let record = if let type {
-                        try RecordCodec.decode(from: &reader, previousTime: &previous, ifType: type)
-                    } else {
-                        try RecordCodec.decode(from: &reader, previousTime: &previous)
-                    }
-                    if let record, current >= offset {
-                        guard try visit(LogEntry(offset: current, time: record.time, event: record.event)) else { return false }
-                    }
-                    current += 1
-                }
-            } catch let error as ByteReader.Error {
-                throw corrupt(h, at: position, "record \(current): \(error)")
+        try walkRecords(h, at: position) { reader, previous, current in
+            let record = if let types {
+                try RecordCodec.decode(from: &reader, previousTime: &previous, ifTypeIn: types)
+            } else {
+                try RecordCodec.decode(from: &reader, previousTime: &previous)
             }
-            guard current == h.endOffset else {
-                throw corrupt(h, at: position, "batch holds \(current - h.baseOffset) records, its header announces \(h.count)")
+            guard let record, current >= offset else { return true }
+            return try visit(LogEntry(offset: current, time: record.time, event: record.event))
+        }
+    }
+
+    /// Like `decode` with `types`, but v1 ticks go to `tick` as bare values (none is built into
+    /// an `Event`), whatever `types` holds.
+    func decode(_ h: BatchHeader, at position: Int64, from offset: UInt64, only types: EventTypeMask,
+                tick: (UInt64, Timestamp, Tick) throws -> Bool, visit: (LogEntry) throws -> Bool) throws -> Bool {
+        try walkRecords(h, at: position) { reader, previous, current in
+            let decoded = try RecordCodec.decode(from: &reader, previousTime: &previous, ticksApartFrom: types)
+            guard current >= offset else { return true }
+            switch decoded {
+            case .tick(let time, let t): return try tick(current, time, t)
+            case .record(let record): return try visit(LogEntry(offset: current, time: record.time, event: record.event))
+            case .skipped: return true
             }
-            return true
         }
     }
 
     /// Like `decode`, but only for ticks: other records are skipped without being built.
     func decodeTicks(_ h: BatchHeader, at position: Int64, from offset: UInt64, until stop: UInt64,
                      visit: (UInt64, Timestamp, Tick) throws -> Bool) throws -> Bool {
+        try walkRecords(h, at: position) { reader, previous, current in
+            guard let (time, tick) = try RecordCodec.decodeTick(from: &reader, previousTime: &previous), current >= offset else { return true }
+            return current < stop ? try visit(current, time, tick) : false
+        }
+    }
+
+    /// Walks the records of the batch last loaded: `record` reads the one at the reader (moving
+    /// past it) given the previous record's time and its own offset, and says whether to go on.
+    /// Returns false if it stopped early; throws `LogError.corrupt` if the records do not match the header.
+    @inline(__always)
+    private func walkRecords(_ h: BatchHeader, at position: Int64,
+                             _ record: (inout ByteReader, inout Timestamp, UInt64) throws -> Bool) throws -> Bool {
         try raw.withUnsafeBytes { buffer in
             var reader = ByteReader(UnsafeRawBufferPointer(rebasing: buffer[0..<Int(h.rawLength)]))
             var previous = Timestamp.zero
             var current = h.baseOffset
             do {
                 while !reader.isAtEnd {
-                    if let (time, tick) = try RecordCodec.decodeTick(from: &reader, previousTime: &previous), current >= offset {
-                        guard current < stop, try visit(current, time, tick) else { return false }
-                    }
+                    guard try record(&reader, &previous, current) else { return false }
                     current += 1
                 }
             } catch let error as ByteReader.Error {

@@ -15,7 +15,7 @@ struct AlertsBench {
     var rate = 100_000
     var seconds = 10
 
-    func run() throws {
+    func run() throws -> [Figure] {
         let root = NSTemporaryDirectory() + "tape-bench-alerts-\(getpid())"
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -82,6 +82,11 @@ struct AlertsBench {
         "firings":\(fireLatencies.count),"fire_latency_p50_ms":\(round3(fireLatencies.isEmpty ? 0 : fireLatencies[fireLatencies.count / 2])),\
         "fire_latency_p99_ms":\(round3(fireP99)),"udf_history_p99_ms":\(round3(udfP99))}
         """)
+        return [
+            Figure(suite: "alerts", name: "rule evaluation, \(rules) rules (ticks/s)", value: evalRate, target: .atLeast(100_000)),
+            Figure(suite: "alerts", name: "firing latency p99 at \(rate) ticks/s", value: round3(fireP99), unit: .milliseconds, target: .atMost(50)),
+            Figure(suite: "alerts", name: "/udf/history countback=1000 p99", value: round3(udfP99), unit: .milliseconds, target: .atMost(5)),
+        ]
     }
 
     /// `rules` AlertCreated records spread over the tokens, cycling through the conditions, every

@@ -5,7 +5,7 @@ import Services
 
 /// Issue #3's benchmark: catalog rebuild from the fixture's log, then query latency against SQLite.
 struct CatalogBench {
-    func run() throws {
+    func run() throws -> [Figure] {
         let root = NSTemporaryDirectory() + "tape-bench-catalog-\(getpid())"
         try? FileManager.default.removeItem(atPath: root)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -13,16 +13,7 @@ struct CatalogBench {
         // The demo's log: the expired contracts listed, then the day's master (which delists them).
         let fixture = InstrumentFixture.generate(seed: 1)
         let log = try EventLog(directory: root + "/log", options: LogOptions(durability: .never))
-        var catalog: [UInt32: Instrument] = [:]
-        for instruments in [fixture.expired, fixture.active] {
-            let rows = instruments.enumerated().map { KiteInstrumentCSV.Row(line: $0.offset + 2, instrument: $0.element) }
-            let diff = InstrumentImport(catalog: catalog, rows: rows)
-            let records = diff.records(at: Timestamp(seconds: 1_764_200_000))
-            for start in stride(from: 0, to: records.count, by: 10_000) {
-                try log.append(Array(records[start..<min(start + 10_000, records.count)]))
-            }
-            catalog = Dictionary(uniqueKeysWithValues: instruments.map { ($0.token, $0) })
-        }
+        try BenchLog.appendInstruments(to: log)
         let events = log.acceptedEnd
         try log.close()
 
@@ -52,6 +43,14 @@ struct CatalogBench {
         "page_p99_vs_sqlite":\(round3(figures.sqlitePageP99 / figures.pageP99)),"search_p99_us":\(round3(figures.searchP99)),\
         "stats_p99_us":\(round3(figures.statsP99)),"page_queries":\(figures.pageQueries),"sqlite_page_queries":\(figures.sqlitePageQueries)}
         """)
+        return [
+            Figure(suite: "catalog", name: "catalog rebuild from the log", value: rebuildRate),
+            Figure(suite: "catalog", name: "page p99", value: round3(figures.pageP99), unit: .microseconds, target: .atMost(200)),
+            Figure(suite: "catalog", name: "page p99 against SQLite", value: round3(figures.pageP99), unit: .microseconds,
+                   peer: "SQLite with indexes", peerValue: round3(figures.sqlitePageP99), target: .ratioAtLeast(5)),
+            Figure(suite: "catalog", name: "search p99", value: round3(figures.searchP99), unit: .microseconds),
+            Figure(suite: "catalog", name: "stats p99", value: round3(figures.statsP99), unit: .microseconds, target: .atMost(20)),
+        ]
     }
 
     private func us(_ value: Double) -> String { value >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value) }

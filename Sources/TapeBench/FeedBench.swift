@@ -11,7 +11,7 @@ import Services
 struct FeedBench {
     let seconds = 3
 
-    func run() throws {
+    func run() throws -> [Figure] {
         let root = NSTemporaryDirectory() + "tape-bench-feed-\(getpid())"
         try? FileManager.default.removeItem(atPath: root)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -30,16 +30,19 @@ struct FeedBench {
         var rows: [(String, String, String, String, Double?)] = [
             ("TickGenerator.next (2,000 instruments)", format(Double(generated) / generatorSeconds) + " ticks/s", "", "", nil),
         ]
+        var figures = [Figure(suite: "feed", name: "TickGenerator.next", value: Double(generated) / generatorSeconds)]
         var json = #"{"bench":"feed","seconds":\#(seconds),"generator_ticks_per_s":\#(Int(Double(generated) / generatorSeconds))"#
         for (name, rate, durability) in [("100k", 100_000, Durability.always), ("max", 20_000_000, .always), ("max_cpu", 20_000_000, .never)] {
             let achieved = try feed(rate: rate, durability: durability, instruments: instruments, directory: root + "/" + name)
             let label = rate == 100_000 ? "simulated feed at 100k ticks/s asked (durable)"
                 : durability == .always ? "simulated feed, max rate (durable)" : "simulated feed, max rate (durability never)"
             rows.append((label, format(achieved) + " ticks/s", "", "", nil))
+            figures.append(Figure(suite: "feed", name: label, value: achieved))
             json += #","\#(name)_ticks_per_s":\#(Int(achieved))"#
         }
         printTable(rows)
         print(json + #","checksum":\#(checksum)}"#)
+        return figures
     }
 
     /// Ticks per second the feed appended over `seconds`, asked for `rate`.

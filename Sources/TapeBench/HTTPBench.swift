@@ -7,7 +7,7 @@ struct HTTPBench {
     let seconds = 10
     let connections = 64
 
-    func run() throws {
+    func run() throws -> [Figure] {
         for tool in ["/usr/bin/wrk", "/usr/sbin/nginx"] where !FileManager.default.fileExists(atPath: tool) {
             throw BenchError("\(tool) is missing: `make bench` installs wrk and nginx-light")
         }
@@ -51,14 +51,26 @@ struct HTTPBench {
         "gateway_rps":\(Int(gateway.rps)),"gateway_p99_ms":\(round3(gateway.p99ms)),"gateway_errors":\(gateway.errors),\
         "nginx_rps":\(Int(peer.rps)),"nginx_p99_ms":\(round3(peer.p99ms)),"gateway_vs_nginx":\(round3(gateway.rps / peer.rps))}
         """)
+        return [
+            Figure(suite: "http", name: "GET /instruments/list, wrk -c\(connections)", value: gateway.rps, peer: "nginx static file",
+                   peerValue: peer.rps, target: .ratioAtLeast(0.3)),
+            Figure(suite: "http", name: "GET /instruments/list p99", value: round3(gateway.p99ms), unit: .milliseconds,
+                   peer: "nginx static file", peerValue: round3(peer.p99ms), target: .atMost(10)),
+            Figure(suite: "http", name: "wrk errors (non-2xx, socket)", value: Double(gateway.errors), unit: .count, target: .atMost(0)),
+        ]
     }
 
-    struct Result { var rps: Double; var p99ms: Double; var errors: Int }
-
-    /// Runs wrk with `--latency` and reads requests/s, the 99% latency and error counts.
     func wrk(port: Int) throws -> Result {
-        let output = try runCapturing(["/usr/bin/wrk", "-t2", "-c\(connections)", "-d\(seconds)s", "--latency",
-                                       "http://127.0.0.1:\(port)\(path)"]) ?? ""
+        try Self.wrk(url: "http://127.0.0.1:\(port)\(path)", connections: connections, seconds: seconds)
+    }
+
+    struct Result { var rps: Double; var p99ms: Double; var errors: Int; var requests: Int }
+
+    /// Runs wrk with `--latency` (and a Lua `script`, if given) and reads requests/s, the 99%
+    /// latency, the request count and the error counts (non-2xx answers and socket errors).
+    static func wrk(url: String, connections: Int, seconds: Int, script: String? = nil) throws -> Result {
+        let output = try runCapturing(["/usr/bin/wrk", "-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "--timeout", "10s"]
+                                      + (script.map { ["-s", $0] } ?? []) + [url]) ?? ""
         func number(after label: String) -> String? {
             guard let line = output.split(separator: "\n").first(where: { $0.contains(label) }) else { return nil }
             return line.split(separator: " ").last.map(String.init)
@@ -73,11 +85,15 @@ struct HTTPBench {
         if let line = output.split(separator: "\n").first(where: { $0.contains("Socket errors") }) {
             errors += line.split(separator: ",").compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
         }
-        return Result(rps: rps, p99ms: milliseconds(p99), errors: errors)
+        // "  123456 requests in 10.00s, 1.2GB read"
+        let requests = output.split(separator: "\n").first { $0.contains(" requests in ") }
+            .flatMap { Int($0.split(separator: " ").first ?? "") } ?? 0
+        guard requests > 0 else { throw BenchError("wrk completed no request:\n\(output)") }
+        return Result(rps: rps, p99ms: milliseconds(p99), errors: errors, requests: requests)
     }
 
     /// wrk prints latencies as `812.00us`, `3.21ms` or `1.02s`.
-    func milliseconds(_ text: String) -> Double {
+    static func milliseconds(_ text: String) -> Double {
         if text.hasSuffix("us") { return (Double(text.dropLast(2)) ?? .nan) / 1000 }
         if text.hasSuffix("ms") { return Double(text.dropLast(2)) ?? .nan }
         if text.hasSuffix("s") { return (Double(text.dropLast(1)) ?? .nan) * 1000 }
@@ -164,11 +180,11 @@ func stop(_ pid: pid_t, signal: Int32) {
 
 /// Runs a program to completion with posix_spawn and waitpid, its output captured in a file.
 /// (Foundation's Process can miss a child's exit while other children come and go.)
-/// Returns the output, or nil when `allowFailure` and the exit status is not 0.
+/// Returns the output (empty when it went to `outputPath`), or nil when `allowFailure` and the exit status is not 0.
 @discardableResult
-func runCapturing(_ argv: [String], allowFailure: Bool = false) throws -> String? {
-    let outputPath = NSTemporaryDirectory() + "tape-bench-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    defer { unlink(outputPath) }
+func runCapturing(_ argv: [String], allowFailure: Bool = false, outputPath given: String? = nil) throws -> String? {
+    let outputPath = given ?? NSTemporaryDirectory() + "tape-bench-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    defer { if given == nil { unlink(outputPath) } }
     let pid = try spawn(argv, outputPath: outputPath)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -177,5 +193,5 @@ func runCapturing(_ argv: [String], allowFailure: Bool = false) throws -> String
         if allowFailure { return nil }
         throw BenchError("\(argv.joined(separator: " ")) exited with status \(exited)")
     }
-    return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    return given != nil ? "" : (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
 }

@@ -9,31 +9,14 @@ struct LogBenchmark {
     let batchSize = 1_000
     let instruments = 2_000
 
-    /// The workload: a seeded random walk over the fixture's 2,000 most liquid tokens, prices in
-    /// paise on a 5-paise grid, exchange times advancing 1–20 µs per tick.
+    /// The workload: a seeded random walk over the fixture's 2,000 most liquid tokens, exchange
+    /// times advancing 1–20 µs per tick.
     func workload() -> [[Record]] {
-        var rng = SplitMix64(seed: 2)
-        let tokens = InstrumentFixture.generate(seed: 1).liquid(count: instruments)
-        var prices = tokens.map { _ in Int64(rng.next(in: 2_000...100_000)) * 5 }
-        var time = Timestamp(seconds: 1_764_215_100).rawValue
-        var batches: [[Record]] = []
-        batches.reserveCapacity(ticks / batchSize)
-        for _ in 0..<(ticks / batchSize) {
-            var batch: [Record] = []
-            batch.reserveCapacity(batchSize)
-            for _ in 0..<batchSize {
-                let i = rng.next(in: 0...(tokens.count - 1))
-                prices[i] = max(5, prices[i] + Int64(rng.next(in: -3...3)) * 5)
-                time += Int64(rng.next(in: 1...20)) * 1_000
-                batch.append(Record(time: Timestamp(rawValue: time), event: .tick(Tick(
-                    token: tokens[i], price: prices[i], volume: UInt64(rng.next(in: 1...500))))))
-            }
-            batches.append(batch)
-        }
-        return batches
+        var walk = TickWalk(instruments: instruments, start: Timestamp(seconds: 1_764_215_100), meanStepNanos: 10_500)
+        return (0..<(ticks / batchSize)).map { _ in walk.batch(batchSize) }
     }
 
-    func run() throws {
+    func run() throws -> [Figure] {
         let batches = workload()
         let total = batches.count * batchSize
         let root = NSTemporaryDirectory() + "tape-bench-\(getpid())"
@@ -67,7 +50,7 @@ struct LogBenchmark {
         let bytesPerTick = Double(stats.bytesOnDisk) / Double(total)
 
         // Warm the page cache, then time lz4 -dc over the same segment files.
-        let segments = try FileManager.default.contentsOfDirectory(atPath: logDir).filter { $0.hasSuffix(".seg") }.sorted().map { logDir + "/" + $0 }
+        let segments = try segmentFiles(in: logDir)
         _ = try lz4Decompress(segments)
         let lz4Seconds = try (0..<3).map { _ in try lz4Decompress(segments) }.min()!
 
@@ -107,6 +90,15 @@ struct LogBenchmark {
         "replay_ticks_per_s":\(Int(replay)),"lz4_cli_ticks_per_s":\(Int(lz4)),"replay_vs_lz4_cli":\(round3(replay / lz4)),\
         "checksum":\(checksum)}
         """)
+        return [
+            Figure(suite: "log", name: "append, \(writers) writers, durable", value: append, peer: "SQLite, \(writers) writers",
+                   peerValue: sqlite, target: .ratioAtLeast(3)),
+            Figure(suite: "log", name: "append, 1 writer, durable", value: appendSingle, peer: "SQLite, 1 writer", peerValue: sqliteSingle),
+            Figure(suite: "log", name: "bytes on disk per tick", value: round3(bytesPerTick), unit: .bytes, peer: "raw record bytes",
+                   peerValue: round3(Double(stats.rawBytes) / Double(total)), target: .atMost(12)),
+            Figure(suite: "log", name: "replay, ticks decoded into values", value: replay, peer: "lz4 -dc of the segments",
+                   peerValue: lz4, target: .ratioAtLeast(0.5)),
+        ]
     }
 
     let writers = 4
@@ -160,20 +152,26 @@ struct LogBenchmark {
             }
         }
     }
+}
 
-    func lz4Decompress(_ segments: [String]) throws -> Double {
-        try measure {
-            for segment in segments {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/lz4")
-                process.arguments = ["-d", "-c", "-q", segment]
-                process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-                try process.run()
-                process.waitUntilExit()
-                guard process.terminationStatus == 0 else { throw BenchError("lz4 -dc \(segment) failed") }
-            }
+/// Seconds `lz4 -dc` takes to decompress the segment files to /dev/null, one process per file.
+func lz4Decompress(_ segments: [String]) throws -> Double {
+    try measure {
+        for segment in segments {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/lz4")
+            process.arguments = ["-d", "-c", "-q", segment]
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw BenchError("lz4 -dc \(segment) failed") }
         }
     }
+}
+
+/// The segment files of a log directory, in offset order.
+func segmentFiles(in directory: String) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".seg") }.sorted().map { directory + "/" + $0 }
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -241,7 +241,9 @@ final class StreamBenchClient: @unchecked Sendable {
     // MARK: sockets
 
     static func connect(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a program spawned meanwhile (wrk in the load test) must not inherit a
+        // thousand sockets, which push its own descriptors past the tables it sized.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -1,12 +1,11 @@
 import Glibc
 
-/// `tape-bench [log|catalog|feed|http|stream|alerts|all] [--ticks N] [--sessions N] [--rate N]`: benchmarks that compare Tape with a peer in the same run.
+/// `tape-bench [log|catalog|feed|http|stream|alerts|replay|rebuild|load|all] [--ticks N] [--sessions N]
+/// [--rate N] [--seconds N] [--connections N] [--results FILE]`: benchmarks that compare Tape with
+/// a peer in the same run. Each suite prints its table and a JSON line; at the end one table
+/// collects every figure run, and `--results` (default `bench/results.json`) gets them as JSON.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first { !$0.hasPrefix("--") } ?? "all"
-var ticks = 2_000_000
-if let i = arguments.firstIndex(of: "--ticks"), i + 1 < arguments.count, let n = Int(arguments[i + 1]), n >= 1_000 {
-    ticks = n
-}
 
 /// An integer option `name N`, if given.
 func option(_ name: String) -> Int? {
@@ -14,8 +13,13 @@ func option(_ name: String) -> Int? {
     return Int(arguments[i + 1])
 }
 
-let suites: [String: () throws -> Void] = [
-    "log": { try LogBenchmark(ticks: ticks).run() },
+/// `--ticks N` for the suites that write a log (each has its own default).
+let ticks = option("--ticks").map { max(1_000, $0) }
+let resultsPath = arguments.firstIndex(of: "--results").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+    ?? "bench/results.json"
+
+let suites: [String: () throws -> [Figure]] = [
+    "log": { try LogBenchmark(ticks: ticks ?? 2_000_000).run() },
     "catalog": { try CatalogBench().run() },
     "feed": { try FeedBench().run() },
     "http": { try HTTPBench().run() },
@@ -24,20 +28,43 @@ let suites: [String: () throws -> Void] = [
         var bench = StreamBench()
         bench.sessions = option("--sessions") ?? bench.sessions
         bench.rate = option("--rate") ?? bench.rate
-        try bench.run()
+        return try bench.run()
+    },
+    "replay": { try ReplayBench(ticks: ticks ?? 10_000_000).run() },
+    "rebuild": { try RebuildBench(ticks: ticks ?? 10_000_000).run() },
+    "load": {
+        var bench = LoadBench()
+        bench.seconds = option("--seconds") ?? bench.seconds
+        bench.connections = option("--connections") ?? bench.connections
+        bench.sessions = option("--sessions") ?? bench.sessions
+        bench.rate = option("--rate") ?? bench.rate
+        return try bench.run()
     },
 ]
-let order = ["log", "catalog", "feed", "http", "stream", "alerts"]
+/// `all` runs these; `load` is the soak test (`make soak`), run on its own.
+let order = ["log", "catalog", "feed", "http", "stream", "alerts", "replay", "rebuild"]
 guard suite == "all" || suites[suite] != nil else {
-    print("usage: tape-bench [\(order.joined(separator: "|"))|all] [--ticks N]")
+    print("usage: tape-bench [\((order + ["load"]).joined(separator: "|"))|all] [--ticks N] [--sessions N] [--rate N] "
+        + "[--seconds N] [--connections N] [--results FILE]")
     exit(64)
 }
-for name in order where suite == "all" || suite == name {
+var summary = BenchSummary()
+for name in order + ["load"] where suite == name || (suite == "all" && name != "load") {
     print("\n## \(name)\n")
     do {
-        try suites[name]!()
+        summary.figures += try suites[name]!()
     } catch {
         print("tape-bench \(name): \(error)")
-        exit(1)
+        summary.failures.append((name, "\(error)"))
     }
 }
+print("\n## Summary\n")
+print(summary.table())
+do {
+    try summary.write(to: resultsPath, commandLine: CommandLine.arguments)
+    print("\nwrote \(resultsPath)")
+} catch {
+    print("tape-bench: cannot write \(resultsPath): \(error)")
+    exit(1)
+}
+exit(summary.failures.isEmpty ? 0 : 1)

@@ -5,7 +5,8 @@ import Services
 
 /// `tape rebuild`: projections rebuilt from offset 0, offline or on the running server.
 ///
-/// With no server on the data directory it takes the writer lock and rebuilds in place. When a
+/// With no server on the data directory it takes the writer lock and rebuilds in place, every
+/// projection at once (`BulkRebuild`). When a
 /// server holds the lock, it asks that server (`POST /admin/projections/{name}/rebuild`, found
 /// through `DIR/serve.json` or `--server`) for a zero-downtime rebuild and follows its progress.
 /// `--diff` builds aside and reports what differs from the live tables; it swaps nothing and
@@ -31,26 +32,22 @@ enum RebuildCommand {
             return try remote(names, isDiff: isDiff, client: ServerClient(baseURL: url, apiKey: key))
         }
         defer { try? log.close() }
+        guard isDiff else {
+            try ProjectionSet.rebuild(names, data: data)
+            return 0
+        }
         let reader = try log.makeReader()
         var status: Int32 = 0
         for name in names {
-            let projection = try ProjectionSet.named(name)
-            let runner = ProjectionRunner(projection: projection, log: reader, databasePath: ProjectionSet.databasePath(data))
-            if isDiff {
-                let rebuild = ProjectionRebuild(live: runner, fresh: try ProjectionSet.named(name), log: reader,
-                                                livePath: ProjectionSet.databasePath(data),
-                                                asidePath: ProjectionSet.rebuildPath(data, name: name), mode: .diff)
-                var j = JSONText()
-                j.beginObject(); rebuild.run().writeJSON(to: &j); j.endObject()
-                let object = (try? JSONSerialization.jsonObject(with: Data(j.bytes))) as? [String: Any] ?? [:]
-                status = max(status, report(object))
-                continue
-            }
-            let end = try reader.endOffset()
-            let started = ContinuousClock.now
-            let next = try withProgress(of: runner, end: end) { try runner.rebuild() }
-            let seconds = (ContinuousClock.now - started).seconds
-            print("\(name) v\(projection.version): rebuilt \(next) events in \(String(format: seconds)) s (\(Int(Double(next) / max(seconds, 1e-9))) events/s), hash \(projection.contentHash())")
+            let runner = ProjectionRunner(projection: try ProjectionSet.named(name), log: reader,
+                                          databasePath: ProjectionSet.databasePath(data))
+            let rebuild = ProjectionRebuild(live: runner, fresh: try ProjectionSet.named(name), log: reader,
+                                            livePath: ProjectionSet.databasePath(data),
+                                            asidePath: ProjectionSet.rebuildPath(data, name: name), mode: .diff)
+            var j = JSONText()
+            j.beginObject(); rebuild.run().writeJSON(to: &j); j.endObject()
+            let object = (try? JSONSerialization.jsonObject(with: Data(j.bytes))) as? [String: Any] ?? [:]
+            status = max(status, report(object))
         }
         return status
     }

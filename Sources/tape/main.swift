@@ -30,7 +30,7 @@ usage: tape <command> [options]
   audit alert ID [--firing N] --data DIR        replay the log and explain an alert's firings, with a verdict
   audit alerts [--from T] [--to T] [--alert ID] --data DIR [--json]
                                                 check every firing in a time range (T: 2026-11-27[T09:15:00Z] or Unix s)
-  bench [log|catalog|feed|http|stream|all] [--ticks N]
+  bench [log|catalog|feed|http|stream|alerts|replay|rebuild|load|all] [--ticks N]
                                                 run benchmarks (the tape-bench executable)
 
 DIR defaults to $TAPE_DATA, else ./data; the log lives in DIR/log.

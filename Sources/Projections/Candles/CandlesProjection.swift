@@ -16,7 +16,7 @@ import Synchronization
 /// publish, persist writes exactly those, and publish writes them into the published arrays in
 /// place under the lock. Queries copy what they return, so the arrays are never shared and a
 /// publish costs the bars its batch changed, however long the history.
-public final class CandlesProjection: Projection, @unchecked Sendable {
+public final class CandlesProjection: TickFolding, @unchecked Sendable {
     public let name = "candles"
     public let version = 1
     public let tables = ["candles", "candle_series"]
@@ -103,9 +103,15 @@ public final class CandlesProjection: Projection, @unchecked Sendable {
         reloaded = store
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.tick]) }
+
     public func apply(_ entry: LogEntry) throws {
         guard case .tick(let tick) = entry.event else { return }
-        fold.apply(tick, at: entry.time.rawValue) { series, start in self.publishedBar(ofSeries: series, startingAt: start) }
+        apply(tick, time: entry.time, offset: entry.offset)
+    }
+
+    public func apply(_ tick: Tick, time: Timestamp, offset: UInt64) {
+        fold.apply(tick, at: time.rawValue) { series, start in self.publishedBar(ofSeries: series, startingAt: start) }
     }
 
     /// The bar as last published (or loaded), for a late tick.

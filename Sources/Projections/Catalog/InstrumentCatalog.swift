@@ -116,6 +116,8 @@ public final class InstrumentCatalog: Projection, @unchecked Sendable {
         changed = []
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.instrumentListed, .instrumentUpdated, .instrumentDelisted]) }
+
     public func apply(_ entry: LogEntry) throws {
         switch entry.event {
         case .instrumentListed(let instrument):

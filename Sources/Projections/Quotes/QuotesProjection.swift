@@ -7,7 +7,7 @@ import Synchronization
 /// Threads: the fold state belongs to the thread running its `ProjectionRunner`. Readers on
 /// any thread see the book as of the last `publish(through:)`, under `published`; a publish
 /// copies only the quotes its batch changed, so its cost follows the batch, not the book.
-public final class QuotesProjection: Projection, @unchecked Sendable {
+public final class QuotesProjection: TickFolding, @unchecked Sendable {
     public let name = "quotes"
     public let version = 1
     public let tables = ["quotes"]
@@ -85,9 +85,15 @@ public final class QuotesProjection: Projection, @unchecked Sendable {
         needsFullPublish = true
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.tick]) }
+
     public func apply(_ entry: LogEntry) throws {
         guard case .tick(let tick) = entry.event else { return }
-        book.apply(tick, time: entry.time, offset: entry.offset)
+        apply(tick, time: entry.time, offset: entry.offset)
+    }
+
+    public func apply(_ tick: Tick, time: Timestamp, offset: UInt64) {
+        book.apply(tick, time: time, offset: offset)
         changed.insert(tick.token)
     }
 

@@ -13,6 +13,10 @@ public protocol Projection: AnyObject {
     /// The tables this projection owns, dropped before a rebuild.
     var tables: [String] { get }
 
+    /// The event types `apply` reads; nil (the default) for all. A full rebuild skips records of
+    /// other types without decoding them, so this must name every type `apply` acts on.
+    var consumedTypes: EventTypeMask? { get }
+
     /// Creates the projection's tables if they do not exist.
     func migrate(_ db: Database) throws
     /// Replaces the in-memory state with what the tables hold (empty tables: empty state).
@@ -28,6 +32,10 @@ public protocol Projection: AnyObject {
     /// A deterministic digest of the whole state over a canonical serialization: equal
     /// states give equal hashes whatever order or batching built them.
     func contentHash() -> String
+}
+
+extension Projection {
+    public var consumedTypes: EventTypeMask? { nil }
 }
 
 /// 64-bit FNV-1a (http://www.isthe.com/chongo/tech/comp/fnv/ — "FNV-1a"), for content hashes.

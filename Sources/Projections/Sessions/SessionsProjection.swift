@@ -73,6 +73,8 @@ public final class SessionsProjection: Projection, @unchecked Sendable {
         }
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.sessionOpened, .subscribed, .unsubscribed, .sessionClosed]) }
+
     public func apply(_ entry: LogEntry) throws {
         switch entry.event {
         case .sessionOpened(let opened):

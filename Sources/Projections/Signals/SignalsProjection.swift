@@ -54,6 +54,8 @@ public final class SignalsProjection: Projection, @unchecked Sendable {
         published.withLock { $0 = Published(byToken: byToken, count: count, asOfOffset: $0.asOfOffset) }
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.signalPublished]) }
+
     public func apply(_ entry: LogEntry) throws {
         guard case .signalPublished(let s) = entry.event else { return }
         fresh.append(Signal(offset: entry.offset, time: entry.time, token: s.token, model: s.model, value: s.value,

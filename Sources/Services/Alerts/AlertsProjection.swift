@@ -110,6 +110,8 @@ public final class AlertsProjection: Projection, @unchecked Sendable {
         }
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.alertCreated, .alertUpdated, .alertDeleted, .alertTriggered]) }
+
     public func apply(_ entry: LogEntry) throws {
         switch entry.event {
         case .alertCreated(let change):

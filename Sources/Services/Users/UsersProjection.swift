@@ -77,6 +77,8 @@ public final class UsersProjection: Projection, @unchecked Sendable {
         }
     }
 
+    public var consumedTypes: EventTypeMask? { EventTypeMask([.userCreated, .apiKeyIssued, .apiKeyRevoked]) }
+
     public func apply(_ entry: LogEntry) throws {
         switch entry.event {
         case .userCreated(let created):

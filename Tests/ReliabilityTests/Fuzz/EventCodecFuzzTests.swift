@@ -56,7 +56,7 @@ import Testing
                 while !reader.isAtEnd {
                     let record = try RecordCodec.decode(from: &reader, previousTime: &previous)
                     _ = try RecordCodec.decodeTick(from: &tickReader, previousTime: &tickPrevious)
-                    _ = try RecordCodec.decode(from: &typedReader, previousTime: &typedPrevious, ifType: .alertTriggered)
+                    _ = try RecordCodec.decode(from: &typedReader, previousTime: &typedPrevious, ifTypeIn: EventTypeMask([.alertTriggered]))
                     // Bytes, not events, are compared: a decoded NaN price is not equal to itself.
                     let once = encode([Record(time: record.time, event: record.event)])
                     let twice = try once.withUnsafeBytes { again in
