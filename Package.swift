@@ -22,12 +22,14 @@ let package = Package(
         .executableTarget(name: "tape", dependencies: ["EventLog", "Projections", "Services", "Gateway"]),
         .executableTarget(name: "TapeBench", dependencies: ["EventLog", "Projections", "Services", "Gateway", "CSQLite", "CSystem"]),
 
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "tape"]),
-        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "tape"]),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Projections", "EventLog", "tape"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Services", "EventLog", "tape"]),
+        // What several test targets share: running the built `tape` and other processes.
+        .target(name: "TapeTestSupport", path: "Tests/TapeTestSupport"),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "tape", "TapeTestSupport"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "tape", "TapeTestSupport"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Projections", "EventLog", "tape", "TapeTestSupport"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Services", "EventLog", "tape", "TapeTestSupport"]),
         // Faults across the whole system: kill -9 under load, corruption, a full disk, hostile input.
-        .testTarget(name: "ReliabilityTests", dependencies: ["Gateway", "Services", "Projections", "EventLog", "tape"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Gateway", "Services", "Projections", "EventLog", "tape", "TapeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

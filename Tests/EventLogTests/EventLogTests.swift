@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Testing
+import TapeTestSupport
 
 @Suite struct EventLogTests {
     @Test func offsetsAreDenseAcrossManySegmentRolls() throws {

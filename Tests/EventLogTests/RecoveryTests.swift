@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Testing
+import TapeTestSupport
 
 @Suite struct RecoveryTests {
     @Test func everyTruncationPointOfTheLastBatchRecoversToThePreviousBatch() throws {

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Testing
+import TapeTestSupport
 
 /// `tape replay` run as a user runs it, over a real log.
 @Suite struct ReplayCommandTests {

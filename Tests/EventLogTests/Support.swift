@@ -13,29 +13,6 @@ final class TemporaryDirectory {
     var log: String { path + "/log" }
 }
 
-/// The built `tape` executable, beside the test bundle.
-var tapeExecutable: String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    let me = String(decoding: buffer[0..<max(0, n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    return String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/tape"
-}
-
-/// Runs a command to completion and returns its exit status and standard output.
-@discardableResult
-func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 /// A deterministic tick at offset `n`, so that a reader can check any entry it finds.
 func tickRecord(_ n: UInt64) -> Record {
     Record(time: Timestamp(nanoseconds: 1_764_300_000_000_000_000 + Int64(n) * 1_000),

@@ -1,21 +1,12 @@
 import Foundation
+import TapeTestSupport
 import Testing
 
 /// `tape rebuild` against a data directory a `tape serve` is running on, then offline.
 @Suite(.serialized) struct RebuildCommandTests {
-    /// Runs `tape` with `arguments` (and `environment` on top of a clean one); status and all output.
+    /// Runs `tape` with `environment` on top of this process's, without its `TAPE_` settings.
     func tape(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServeCommandTests.tape)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TAPE_") }.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try runTape(arguments, environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TAPE_") }.merging(environment) { $1 })
     }
 
     @Test func onARunningServerTheRebuildGoesThroughItAndUsersKeepAnswering() throws {

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Projections
 import Testing
+import TapeTestSupport
 
 /// The catalog end to end through the `tape` executable: real files, real SQLite, real LZ4.
 @Suite(.serialized) struct CatalogCommandTests {

@@ -3,6 +3,7 @@ import Foundation
 @testable import Gateway
 import Projections
 import Testing
+import TapeTestSupport
 
 /// `tape backup` and `tape restore` as an operator runs them: a real `tape serve --demo` appending
 /// ticks while the backup copies, real files, a restored server answering over real sockets.
@@ -155,7 +156,7 @@ import Testing
 
         let target = root + "/target", marker = target + "/log/" + LogBackup.restoreMarker
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: tapePath)
+        process.executableURL = URL(fileURLWithPath: tapeExecutable)
         process.arguments = ["restore", "--from", root + "/backup", "--data", target]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -263,7 +264,7 @@ private func runTape(_ arguments: [String], in directory: String) throws -> Tape
         try? FileManager.default.removeItem(atPath: name + ".err")
     }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: tapePath)
+    process.executableURL = URL(fileURLWithPath: tapeExecutable)
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TAPE_") }
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: name + ".out"))
@@ -306,7 +307,7 @@ private final class RunningServer {
 
     init(_ arguments: [String], logs: String) throws {
         _ = FileManager.default.createFile(atPath: logs, contents: nil)
-        process.executableURL = URL(fileURLWithPath: tapePath)
+        process.executableURL = URL(fileURLWithPath: tapeExecutable)
         process.arguments = ["serve", "--port", "0"] + arguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TAPE_") }
         process.standardOutput = output

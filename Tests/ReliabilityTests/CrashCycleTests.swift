@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Glibc
 import Testing
+import TapeTestSupport
 
 /// `tape serve` killed with SIGKILL at a random moment under mixed load, again and again on one data
 /// directory. After each kill, on a copy of the directory as the crash left it: every acknowledged

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Glibc
 import Testing
+import TapeTestSupport
 
 /// A full disk, made real with a size-limited tmpfs (where one can be mounted) or with the server's
 /// file-size limit lowered: appends fail with a clear error, store nothing and lose nothing acknowledged,

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Gateway
+import TapeTestSupport
 
 /// Hostile and careless callers against a real `tape serve` (auth on, public reads off, debug logging):
 /// no key or a wrong one reaches nothing, one user never reaches another's alerts, firings or session

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TapeTestSupport
 
 /// A `tape serve` child process whose standard output and error go to files (a pipe nobody drains
 /// would stall the server's logging), so a test can read them during and after the run. Owned by one test.
@@ -16,7 +17,7 @@ final class ServerProcess {
         errorPath = directory + "/\(name).err"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: tapePath)
+        process.executableURL = URL(fileURLWithPath: tapeExecutable)
         process.arguments = ["serve"] + arguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TAPE_") }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
@@ -89,7 +90,7 @@ func runTape(_ arguments: [String], scratch: String) throws -> CommandResult {
         try? FileManager.default.removeItem(atPath: outputPath)
         try? FileManager.default.removeItem(atPath: errorPath)
     }
-    process.executableURL = URL(fileURLWithPath: tapePath)
+    process.executableURL = URL(fileURLWithPath: tapeExecutable)
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TAPE_") }
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))

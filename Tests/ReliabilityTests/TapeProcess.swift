@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Glibc
+import TapeTestSupport
 
 /// A `tape` child process whose output is collected as it arrives, so a test can wait for a line with a
 /// deadline instead of sleeping. Owned by the test that started it; the pipe handlers run on Foundation's queues.
@@ -10,7 +11,7 @@ final class TapeProcess {
 
     /// Starts `tape` with `arguments` and `environment` added to this process's.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: tapePath)
+        process.executableURL = URL(fileURLWithPath: tapeExecutable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Testing
+import TapeTestSupport
 
 /// Random damage to copies of a real multi-segment log: every case is found with its place, a torn tail is cut on
 /// open, and every event before the damage reads back unchanged.

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Testing
 @testable import Services
+import TapeTestSupport
 
 @Suite struct AlertAuditTests {
     /// Two users' alerts on token 7: a crossing, a level and a pct move, with an update in between.

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Glibc
 @testable import Services
+import TapeTestSupport
 
 /// Temporary data directories, the `tape` executable, and log helpers for the alert tests.
 enum AlertFixtures {

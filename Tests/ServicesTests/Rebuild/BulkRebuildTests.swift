@@ -3,6 +3,7 @@ import Foundation
 import Projections
 import Services
 import Testing
+import TapeTestSupport
 
 /// `BulkRebuild` (in Projections) over every projection `tape` knows, two of which live
 /// in Services: hence here. Real log files, real SQLite, the real `tape` executable.

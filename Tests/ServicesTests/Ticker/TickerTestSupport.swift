@@ -48,18 +48,3 @@ enum TickerFixtures {
     static let receivedAt = Timestamp(seconds: 1_764_300_000)
 }
 
-/// Runs the built `tape` to completion; returns its exit status and combined output.
-func runTapeCommand(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        .appendingPathComponent("tape").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
