@@ -66,8 +66,9 @@ extension TapeServer {
         guard let fields = item as? [String: Any] else { throw HTTPError.invalidParameter("signal", "each signal must be an object") }
         let body = JSONBody(fields: fields)
         try body.rejectUnknown(["model", "token", "time", "value", "label", "confidence"])
-        guard let model = try body.text("model"), !model.isEmpty, model.utf8.count <= 100 else {
-            throw HTTPError.invalidParameter("model", "model must be a string of 1 to 100 bytes")
+        // Lengths in Unicode code points, as JSON Schema's minLength/maxLength count them in the document.
+        guard let model = try body.text("model"), !model.isEmpty, model.unicodeScalars.count <= 100 else {
+            throw HTTPError.invalidParameter("model", "model must be a string of 1 to 100 characters")
         }
         guard let token = try body.whole("token", in: 0...UInt64(UInt32.max)).map(UInt32.init) else {
             throw HTTPError.invalidParameter("token", "token is required")
@@ -82,7 +83,7 @@ extension TapeServer {
             time = Timestamp(nanoseconds: Int64((seconds * 1e9).rounded()))
         }
         let label = try body.text("label")
-        if let label, label.utf8.count > 200 { throw HTTPError.invalidParameter("label", "label must be at most 200 bytes") }
+        if let label, label.unicodeScalars.count > 200 { throw HTTPError.invalidParameter("label", "label must be at most 200 characters") }
         let confidence = try body.number("confidence")
         if let confidence, !(0...1).contains(confidence) { throw HTTPError.invalidParameter("confidence", "confidence must be from 0 to 1") }
         return Record(time: time, event: .signalPublished(SignalPublished(model: model, token: token, value: value,
