@@ -83,6 +83,7 @@ extension TapeServer {
               "responses":{\(key.responses)
                 "200":{"description":"Valid signals appended; the others listed by index.","content":\(json("AppendResult"))},
                 "400":{"$ref":"#/components/responses/BadRequest"},
+                "413":{"$ref":"#/components/responses/ContentTooLarge"},
                 "422":{"description":"Every signal was rejected (the answer lists why, by index: a token not in the catalog…).","content":\(json("AppendResult"))},
                 "503":{"$ref":"#/components/responses/ServiceUnavailable"}}}
             """)
