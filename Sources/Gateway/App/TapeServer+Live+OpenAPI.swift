@@ -23,7 +23,7 @@ extension TapeServer {
              "description":"A signal is also rejected when its token is not in the catalog.",
              "properties":{"model":{"type":"string","minLength":1,"maxLength":100},
                "token":\(OpenAPISchema.instrumentToken),"value":{"type":"number"},
-               "time":{"type":["number","null"],"exclusiveMinimum":-9000000000,"exclusiveMaximum":9000000000,"description":"Unix seconds; absent or null: when received."},
+               "time":{"type":["number","null"],"minimum":0,"exclusiveMaximum":\(Int(signalTimeLimit)),"description":"Unix seconds, 1970 to 2100; absent or null: when received."},
                "label":{"type":["string","null"],"maxLength":200},
                "confidence":{"type":["number","null"],"minimum":0,"maximum":1}}}
             """)

@@ -7,6 +7,8 @@ import Projections
 extension TapeServer {
     /// The most signals one `POST /signals` may carry.
     static let maxSignalsPerRequest = 10_000
+    /// Signal times end before 2100-01-01, in Unix seconds.
+    static let signalTimeLimit = 4_102_444_800.0
 
     func registerSignalRoutes(on router: inout Router, readMiddleware: [any Middleware]) {
         router.on(.post, "/signals", deferred: { [unowned self] request, _, reply in
@@ -79,7 +81,11 @@ extension TapeServer {
         guard let value = try body.number("value") else { throw HTTPError.invalidParameter("value", "value must be a number") }
         var time = now
         if let seconds = try body.number("time") {
-            guard abs(seconds) < 9e9 else { throw HTTPError.invalidParameter("time", "time must be Unix seconds") }
+            // 1970 to 2100: event times anywhere in an Int64's range made differences between them overflow (a
+            // signal at -9e9 s stopped the server computing projection lag).
+            guard seconds >= 0, seconds < Self.signalTimeLimit else {
+                throw HTTPError.invalidParameter("time", "time must be Unix seconds from 0 (1970) to before \(Int(Self.signalTimeLimit)) (2100)")
+            }
             time = Timestamp(nanoseconds: Int64((seconds * 1e9).rounded()))
         }
         let label = try body.text("label")
