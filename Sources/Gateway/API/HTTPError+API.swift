@@ -6,6 +6,12 @@ extension HTTPError {
         HTTPError(.badRequest, code: code, message: message)
     }
 
+    /// A 422 for a well-formed body the current state or the domain's rules refuse (a token no instrument has, an
+    /// alert rule whose fields contradict each other): what a schema cannot say, kept apart from malformed input (400).
+    public static func unprocessable(_ field: String, code: String = "invalid_value", _ message: String) -> HTTPError {
+        HTTPError(.unprocessableContent, code: code, message: message)
+    }
+
     /// The catalog's refusal with the status the catalog assigns it (400 for a bad cursor or limit, 410 for an expired cursor).
     public init(_ error: CatalogError) {
         let code = switch error {

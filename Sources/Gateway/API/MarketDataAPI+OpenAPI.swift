@@ -40,8 +40,8 @@ extension MarketDataAPI {
         document.addOperation(.get, "/quotes", """
             {"operationId":"getQuotes",\(access.security)"summary":"The latest quote (last tick and day OHLC, change, volume) of each token.",
               "parameters":[
-                {"name":"tokens","in":"query","required":true,"schema":{"type":"string","pattern":"^[0-9]+(,[0-9]+)*$"},
-                 "description":"Comma-separated instrument tokens, at most 500."}],
+                {"name":"tokens","in":"query","required":true,"schema":\(OpenAPISchema.instrumentTokenList(atMost: maxQuoteTokens)),
+                 "description":"Comma-separated instrument tokens, at most \(maxQuoteTokens)."}],
               "responses":{\(access.responses)
                 "200":{"description":"Quotes in the order asked; tokens without ticks are listed in missing.",
                        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/QuoteList"}}}},
@@ -50,10 +50,10 @@ extension MarketDataAPI {
         document.addOperation(.get, "/candles", """
             {"operationId":"getCandles",\(access.security)"summary":"OHLCV bars of one instrument, oldest first; the open bar is included while it forms.",
               "parameters":[
-                {"name":"token","in":"query","required":true,"schema":{"type":"integer","minimum":0,"maximum":4294967295}},
+                {"name":"token","in":"query","required":true,"schema":\(OpenAPISchema.instrumentToken)},
                 {"name":"resolution","in":"query","required":true,"schema":{"type":"string","enum":["1m","5m","15m","1h","1D","D"]}},
-                {"name":"from","in":"query","schema":{"type":"integer","minimum":0},"description":"Unix seconds, inclusive (bar start)."},
-                {"name":"to","in":"query","schema":{"type":"integer","minimum":0},"description":"Unix seconds, exclusive (bar start)."},
+                {"name":"from","in":"query","schema":\(OpenAPISchema.unixSeconds),"description":"Unix seconds, inclusive (bar start)."},
+                {"name":"to","in":"query","schema":\(OpenAPISchema.unixSeconds),"description":"Unix seconds, exclusive (bar start); before from is an empty range."},
                 {"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":10000,"default":1000},
                  "description":"Keep the last limit bars of the range."}],
               "responses":{\(access.responses)

@@ -36,17 +36,7 @@ public struct MarketDataAPI: Sendable {
         guard let text = query.string("tokens"), !text.isEmpty else {
             throw .invalidParameter("tokens", "tokens is required: a comma-separated list of up to \(Self.maxQuoteTokens) instrument tokens")
         }
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        guard parts.count <= Self.maxQuoteTokens else {
-            throw .invalidParameter("tokens", "at most \(Self.maxQuoteTokens) tokens per request, got \(parts.count)")
-        }
-        var tokens: [UInt32] = []
-        for part in parts {
-            guard !part.isEmpty, part.utf8.allSatisfy({ (48...57).contains($0) }), let token = UInt32(part) else {
-                throw .invalidParameter("tokens", "tokens must be instrument tokens (integers 0 to 4294967295) separated by commas, got \"\(part.prefix(32))\"")
-            }
-            tokens.append(token)
-        }
+        let tokens = try query.instrumentTokens("tokens", atMost: Self.maxQuoteTokens) ?? []
         let (book, asOf) = quotes.publishedBook()
         var j = JSONText(capacity: 128 + tokens.count * 320)
         j.beginObject()
@@ -74,11 +64,10 @@ public struct MarketDataAPI: Sendable {
         guard let resolution = CandleResolution(parsing: name) else {
             throw .invalidParameter("resolution", "resolution must be one of 1m, 5m, 15m, 1h, 1D (or D), got \"\(name.prefix(16))\"")
         }
+        // A `to` before `from` is an empty range, answered with no bars as `/signals` does: OpenAPI cannot relate
+        // two parameters, so refusing it would refuse a request the document allows.
         let from = try query.seconds("from")
         let to = try query.seconds("to")
-        if let from, let to, to.rawValue < from.rawValue {
-            throw .invalidParameter("to", "to must not be before from")
-        }
         let limit = try query.integer("limit", in: 1...Self.maxCandleLimit, default: Self.defaultCandleLimit) ?? Self.defaultCandleLimit
         let asOf = candles.asOfOffset
         let bars = candles.candles(token: token, resolution: resolution, from: from, to: to, limit: limit)

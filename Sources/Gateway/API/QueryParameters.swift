@@ -44,6 +44,25 @@ struct QueryParameters: Sendable, Hashable {
         return value
     }
 
+    /// A comma-separated list of instrument tokens, each plain decimal without leading zeros (the form the document's
+    /// pattern describes), at most `limit` of them when given; nil when absent.
+    func instrumentTokens(_ name: String, atMost limit: Int? = nil) throws(HTTPError) -> [UInt32]? {
+        guard let text = values[name] else { return nil }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        if let limit, parts.count > limit {
+            throw .invalidParameter(name, "at most \(limit) tokens per request, got \(parts.count)")
+        }
+        var tokens: [UInt32] = []
+        for part in parts {
+            guard !part.isEmpty, part.utf8.allSatisfy({ (48...57).contains($0) }), part.count == 1 || part.first != "0",
+                  let token = UInt32(part) else {
+                throw .invalidParameter(name, "\(name) must be instrument tokens (integers 0 to 4294967295, no leading zeros) separated by commas, got \"\(part.prefix(32))\"")
+            }
+            tokens.append(token)
+        }
+        return tokens
+    }
+
     /// A time given as whole Unix seconds (0 up to the year 2262, where nanoseconds leave an Int64), or nil when absent.
     func seconds(_ name: String) throws(HTTPError) -> Timestamp? {
         try integer(name, in: 0...Self.maxSeconds).map { Timestamp(nanoseconds: Int64($0) * 1_000_000_000) }

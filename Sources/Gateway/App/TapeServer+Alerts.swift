@@ -153,11 +153,12 @@ extension TapeServer {
         if let requested, requested != caller.userID {
             guard caller.isAdmin else { throw Self.forbidden("only the admin creates alerts for another user") }
             let exists = users.snapshot.user(id: requested) != nil || ids.withLock { $0.createdUsers.contains(requested) }
-            guard exists else { throw HTTPError.invalidParameter("user_id", "no user \(requested)") }
+            guard exists else { throw HTTPError.unprocessable("user_id", code: "unknown_user", "no user \(requested)") }
             return requested
         }
         guard let userID = caller.userID else {
-            throw HTTPError.invalidParameter("user_id", "user_id is required with the admin key: alerts belong to a user")
+            // The body is well-formed; it is the key (the admin key, owned by no user) that needs user_id beside it.
+            throw HTTPError.unprocessable("user_id", code: "user_required", "user_id is required with the admin key: alerts belong to a user")
         }
         return userID
     }
@@ -186,7 +187,7 @@ extension TapeServer {
         if let token = try body.whole("token", in: 0...UInt64(UInt32.max)) { rule.token = UInt32(token) }
         // A new rule, or a new token, must name a listed instrument; an existing rule keeps its own.
         if base.condition.isEmpty || rule.token != base.token, catalog.instrument(token: rule.token)?.isActive != true {
-            throw HTTPError.invalidParameter("token", "no listed instrument has token \(rule.token)")
+            throw HTTPError.unprocessable("token", code: "unknown_instrument", "no listed instrument has token \(rule.token)")
         }
         if let condition = try body.text("condition") {
             rule.condition = condition
@@ -208,9 +209,11 @@ extension TapeServer {
         if let cooldown = try body.whole("cooldown_s", in: 0...UInt64(UInt32.max)) { rule.cooldownSeconds = UInt32(cooldown) }
         if body.has("expires_at") { rule.expiresAt = try Self.expiry(body) }
         if let enabled = try body.bool("enabled") { rule.isEnabled = enabled }
+        // Each field parsed; what is left is the rule as a whole (a field its condition needs or forbids, a range,
+        // an expiry already past), which the document cannot describe field by field: 422, not 400.
         let problems = rule.problems(now: Timestamp.now())
         if let first = problems.first {
-            throw HTTPError.invalidParameter(first.field, problems.map(\.message).joined(separator: "; "))
+            throw HTTPError.unprocessable(first.field, code: "invalid_rule", problems.map(\.message).joined(separator: "; "))
         }
         return rule
     }

@@ -79,14 +79,7 @@ extension TapeServer {
         let from = try time("from"), to = try time("to")
         let fromOffset = try query.integer("from_offset", in: 0...Int(Int64.max)).map(UInt64.init)
         if from != nil, fromOffset != nil { throw .invalidParameter("from_offset", "give from or from_offset, not both") }
-        var tokens: Set<UInt32>?
-        if let text = query.string("tokens") {
-            tokens = []
-            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let token = UInt32(part) else { throw .invalidParameter("tokens", "tokens must be instrument tokens separated by commas") }
-                tokens?.insert(token)
-            }
-        }
+        let tokens = try query.instrumentTokens("tokens").map(Set.init)
         var types: Set<EventType>? = isAdmin ? nil : publicReplayTypes
         if let text = query.string("types") {
             var asked: Set<EventType> = []

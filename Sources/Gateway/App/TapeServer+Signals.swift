@@ -7,6 +7,8 @@ import Projections
 extension TapeServer {
     /// The most signals one `POST /signals` may carry.
     static let maxSignalsPerRequest = 10_000
+    /// Signal times end before 2100-01-01, in Unix seconds.
+    static let signalTimeLimit = 4_102_444_800.0
 
     func registerSignalRoutes(on router: inout Router, readMiddleware: [any Middleware]) {
         router.on(.post, "/signals", deferred: { [unowned self] request, _, reply in
@@ -66,8 +68,9 @@ extension TapeServer {
         guard let fields = item as? [String: Any] else { throw HTTPError.invalidParameter("signal", "each signal must be an object") }
         let body = JSONBody(fields: fields)
         try body.rejectUnknown(["model", "token", "time", "value", "label", "confidence"])
-        guard let model = try body.text("model"), !model.isEmpty, model.utf8.count <= 100 else {
-            throw HTTPError.invalidParameter("model", "model must be a string of 1 to 100 bytes")
+        // Lengths in Unicode code points, as JSON Schema's minLength/maxLength count them in the document.
+        guard let model = try body.text("model"), !model.isEmpty, model.unicodeScalars.count <= 100 else {
+            throw HTTPError.invalidParameter("model", "model must be a string of 1 to 100 characters")
         }
         guard let token = try body.whole("token", in: 0...UInt64(UInt32.max)).map(UInt32.init) else {
             throw HTTPError.invalidParameter("token", "token is required")
@@ -78,11 +81,15 @@ extension TapeServer {
         guard let value = try body.number("value") else { throw HTTPError.invalidParameter("value", "value must be a number") }
         var time = now
         if let seconds = try body.number("time") {
-            guard abs(seconds) < 9e9 else { throw HTTPError.invalidParameter("time", "time must be Unix seconds") }
+            // 1970 to 2100: event times anywhere in an Int64's range made differences between them overflow (a
+            // signal at -9e9 s stopped the server computing projection lag).
+            guard seconds >= 0, seconds < Self.signalTimeLimit else {
+                throw HTTPError.invalidParameter("time", "time must be Unix seconds from 0 (1970) to before \(Int(Self.signalTimeLimit)) (2100)")
+            }
             time = Timestamp(nanoseconds: Int64((seconds * 1e9).rounded()))
         }
         let label = try body.text("label")
-        if let label, label.utf8.count > 200 { throw HTTPError.invalidParameter("label", "label must be at most 200 bytes") }
+        if let label, label.unicodeScalars.count > 200 { throw HTTPError.invalidParameter("label", "label must be at most 200 characters") }
         let confidence = try body.number("confidence")
         if let confidence, !(0...1).contains(confidence) { throw HTTPError.invalidParameter("confidence", "confidence must be from 0 to 1") }
         return Record(time: time, event: .signalPublished(SignalPublished(model: model, token: token, value: value,

@@ -3,7 +3,7 @@
 extension TapeServer {
     static func describeUserRoutes(in document: inout OpenAPIDocument) {
         let (security, refusals) = (OpenAPIDocument.Access.keyWithRights.security, OpenAPIDocument.Access.keyWithRights.responses)
-        let id = #"{"type":"integer","minimum":0,"maximum":18446744073709551615}"#
+        let id = OpenAPISchema.identifier
         document.addSchema("NewUser", """
             {"type":"object","required":["name"],
              "description":"Other fields are ignored.",

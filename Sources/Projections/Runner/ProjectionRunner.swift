@@ -407,7 +407,8 @@ public final class ProjectionRunner: @unchecked Sendable {
             lagEvents = end - nextOffset
             if let newest = try? log.read(from: end - 1, limit: 1).first {
                 let applied = lastAppliedTime ?? newest.time
-                lagSeconds = max(0, Double(newest.time.rawValue - applied.rawValue) / 1e9)
+                // In Double: event times are whatever the log holds, and their difference may not fit an Int64.
+                lagSeconds = max(0, (Double(newest.time.rawValue) - Double(applied.rawValue)) / 1e9)
             }
         }
         let now = clock()

@@ -152,32 +152,35 @@ private final class PushRecorder: Sendable {
         #expect(created.body["expires_at"] as? Double == 7_258_118_400)
         let id = try #require(created.body["id"] as? Int)
         // Switching to a level condition drops the window and needs a price.
-        #expect(try f.send("PATCH", "/alerts/\(id)", key: f.bob.key, body: #"{"condition":"price_above"}"#).status == 400)
+        #expect(try f.send("PATCH", "/alerts/\(id)", key: f.bob.key, body: #"{"condition":"price_above"}"#).status == 422)
         let switched = try f.send("PATCH", "/alerts/\(id)", key: f.bob.key, body: #"{"condition":"price_above","price":50}"#)
         #expect(switched.status == 200)
         #expect(switched.body["window_s"] is NSNull)
     }
 
-    /// Bodies POST /alerts refuses, with what the error message must say.
+    /// Bodies POST /alerts refuses, with the status (400 for a malformed field, 422 for a rule the fields make that is
+    /// not valid or that names nothing) and what the error message must say.
     static let badBodies = [
-        (#"{"token":101,"condition":"near","price":1}"#, "condition"),
-        (#"{"token":999,"condition":"price_above","price":1}"#, "no listed instrument has token 999"),
-        (#"{"token":101,"condition":"price_above"}"#, "needs price"),
-        (#"{"token":101,"condition":"price_above","price":1,"colour":"red"}"#, "unknown field colour"),
-        (#"{"token":101,"condition":"pct_change","pct":2,"window":"5 minutes"}"#, "window must be"),
-        (#"{"token":101,"condition":"price_above","price":1,"frequency":"sometimes"}"#, "frequency must be once or every"),
-        (#"{"token":101,"condition":"price_above","price":1,"expires_at":"2001-01-01"}"#, "expires_at must be in the future"),
-        (#"{"token":101,"condition":"price_above","price":1,"expires_at":"2999-01-01"}"#, "expires_at must be Unix seconds or an ISO 8601 time"),
-        (#"{"token":101,"condition":"price_above","price":1,"expires_at":-1e300}"#, "expires_at must be in the future"),
-        (#"{"token":101,"condition":"price_above","price":"1"}"#, "price must be a number"),
-        ("[1]", "JSON object"),
+        (#"{"token":101,"condition":"near","price":1}"#, 422, "condition"),
+        (#"{"token":999,"condition":"price_above","price":1}"#, 422, "no listed instrument has token 999"),
+        (#"{"token":101,"condition":"price_above"}"#, 422, "needs price"),
+        (#"{"token":101,"condition":"price_above","price":1,"colour":"red"}"#, 400, "unknown field colour"),
+        (#"{"token":101,"condition":"pct_change","pct":2,"window":"5 minutes"}"#, 400, "window must be"),
+        (#"{"token":101,"condition":"pct_change","pct":2,"window":"8d"}"#, 422, "window, from 1 s to 7 days"),
+        (#"{"token":101,"condition":"price_above","price":1,"frequency":"sometimes"}"#, 422, "frequency must be once or every"),
+        (#"{"token":101,"condition":"price_above","price":1,"expires_at":"2001-01-01"}"#, 422, "expires_at must be in the future"),
+        (#"{"token":101,"condition":"price_above","price":1,"expires_at":"2999-01-01"}"#, 400, "expires_at must be Unix seconds or an ISO 8601 time"),
+        (#"{"token":101,"condition":"price_above","price":1,"expires_at":-1e300}"#, 422, "expires_at must be in the future"),
+        (#"{"token":101,"condition":"price_above","price":"1"}"#, 400, "price must be a number"),
+        (#"{"token":101,"condition":"price_above","price":1,"user_id":424242}"#, 403, "only the admin"),
+        ("[1]", 400, "JSON object"),
     ]
 
     @Test func badAlertsAreRefusedWithTheFieldNamed() throws {
         let f = try AlertsFixture()
-        for (body, message) in Self.badBodies {
+        for (body, status, message) in Self.badBodies {
             let response = try f.send("POST", "/alerts", key: f.alice.key, body: body)
-            #expect(response.status == 400, "\(body)")
+            #expect(response.status == status, "\(body)")
             let error = response.body["error"] as? [String: Any]
             #expect((error?["message"] as? String)?.contains(message) == true, "\(body): \(response.body)")
         }
@@ -201,7 +204,9 @@ private final class PushRecorder: Sendable {
         #expect(try f.send("POST", "/alerts", key: f.bob.key, body: #"{"token":101,"condition":"price_above","price":1,"user_id":1}"#).status == 403)
 
         // The admin key: every alert, and alerts created for a named user.
-        #expect(try f.send("POST", "/alerts", key: AlertsFixture.adminKey, body: #"{"token":101,"condition":"price_above","price":1}"#).status == 400)
+        // Well-formed bodies the key or the state refuses: the admin key belongs to no user, and user_id must name one.
+        #expect(try f.send("POST", "/alerts", key: AlertsFixture.adminKey, body: #"{"token":101,"condition":"price_above","price":1}"#).status == 422)
+        #expect(try f.send("POST", "/alerts", key: AlertsFixture.adminKey, body: #"{"token":101,"condition":"price_above","price":1,"user_id":424242}"#).status == 422)
         let forBob = try f.send("POST", "/alerts", key: AlertsFixture.adminKey, body: #"{"token":103,"condition":"price_below","price":1,"user_id":2}"#)
         #expect(forBob.status == 201)
         #expect(forBob.body["user_id"] as? Int == 2)

@@ -45,11 +45,22 @@ import Testing
         #expect(daily.json["resolution"] as? String == "1D")
     }
 
+    @Test func aRangeEndingBeforeItStartsHasNoBars() throws {
+        let fixture = try StreamingFixture()
+        try fixture.appendTicks([101, 101])
+        fixture.waitUntilFolded()
+        let all = try fixture.get("/candles?token=101&resolution=1m&from=0")
+        #expect((all.json["items"] as? [[String: Any]])?.count == 1)
+        let reversed = try fixture.get("/candles?token=101&resolution=1m&from=1764400000&to=1764200000")
+        #expect(reversed.status == 200)
+        #expect((reversed.json["items"] as? [[String: Any]])?.isEmpty == true)
+    }
+
     @Test(arguments: [
         ("/quotes", 400), ("/quotes?tokens=", 400), ("/quotes?tokens=1,x", 400), ("/quotes?tokens=1&sort=asc", 400),
         ("/quotes?tokens=" + (1...501).map(String.init).joined(separator: ","), 400),
         ("/candles?resolution=1m", 400), ("/candles?token=101", 400), ("/candles?token=101&resolution=2m", 400),
-        ("/candles?token=101&resolution=1m&from=10&to=5", 400), ("/candles?token=101&resolution=1m&limit=0", 400),
+        ("/candles?token=101&resolution=1m&limit=0", 400),
         ("/candles?token=999999&resolution=1m", 404), ("/candles?token=105&resolution=1h", 200),
     ])
     func badRequestsAreRefusedWithTheirStatus(target: String, status: Int) throws {

@@ -14,6 +14,20 @@ import Testing
         return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:])
     }
 
+    @Test func signalTimesOutside1970To2100AreRefusedAndTheServerKeepsServing() throws {
+        let fixture = try StreamingFixture()
+        for time in ["-8999999998.999998", "8999999999.999998", "-1", "4102444800"] {
+            let body = #"[{"model":"m","token":101,"value":0,"time":\#(time)}]"#
+            let (status, answer) = try Self.post(fixture, body, key: fixture.userKey)
+            #expect(status == 422, "time \(time)")
+            #expect(((answer["rejected"] as? [[String: Any]])?.first?["error"] as? String)?.contains("time must be") == true)
+        }
+        let (status, answer) = try Self.post(fixture, #"{"model":"m","token":101,"value":0,"time":4102444799}"#, key: fixture.userKey)
+        #expect(status == 200)
+        #expect(answer["accepted"] as? Int == 1)
+        #expect(try Self.post(fixture, #"{"model":"m","token":101,"value":0,"time":0}"#, key: fixture.userKey).0 == 200)
+    }
+
     @Test func signalsArePublishedListedPushedAndMarked() throws {
         let fixture = try StreamingFixture()
         let subscriber = try fixture.connect(), other = try fixture.connect()
