@@ -84,8 +84,8 @@ final class StreamSocket {
             if let end = pending.indices.dropLast(3).first(where: { pending[$0...$0 + 3].elementsEqual([13, 10, 13, 10]) }) {
                 let head = String(decoding: pending[..<end], as: UTF8.self)
                 pending.removeFirst(end + 4)
+                // No close here: a throwing init of a fully initialized object still runs deinit, which closes.
                 guard head.hasPrefix("HTTP/1.1 101") else {
-                    socket.close()
                     throw LoopbackError(description: "upgrade refused: \(head.prefix(while: { $0 != "\r" }))")
                 }
                 return

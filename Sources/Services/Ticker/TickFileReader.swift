@@ -71,18 +71,15 @@ public final class TickFileReader {
         var format: Format?
         if lowered.hasSuffix(".csv") { format = .csv }
         if [".ndjson", ".jsonl", ".json"].contains(where: { lowered.hasSuffix($0) }) { format = .ndjson }
-        do throws(TickFileError) {
-            try fill()
-            if pending.starts(with: [0xEF, 0xBB, 0xBF]) { pending.removeFirst(3) }
-            let first = pending.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-            self.format = format ?? (first == UInt8(ascii: "{") ? .ndjson : .csv)
-            if self.format == .csv { try readHeader() }
-        } catch {
-            close(descriptor)
-            throw error
-        }
+        try fill()
+        if pending.starts(with: [0xEF, 0xBB, 0xBF]) { pending.removeFirst(3) }
+        let first = pending.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        self.format = format ?? (first == UInt8(ascii: "{") ? .ndjson : .csv)
+        if self.format == .csv { try readHeader() }
     }
 
+    // Also runs when `init` throws after opening: every stored property is set by then, so closing
+    // there too would close the descriptor twice (and perhaps another file's, reusing its number).
     deinit { close(descriptor) }
 
     /// The next chunk of ticks and rejections; nil at the end of the file.
