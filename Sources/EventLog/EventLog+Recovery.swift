@@ -205,7 +205,7 @@ extension EventLog {
         for segment in sizes {
             let tooBig = retention.maxBytes.map { total > $0 } ?? false
             let tooOld = retention.maxAge.map { age in
-                segment.maxTime.map { now.rawValue - $0.rawValue > age.nanoseconds } ?? false
+                segment.maxTime.map { Double(now.rawValue) - Double($0.rawValue) > Double(age.nanoseconds) } ?? false
             } ?? false
             guard tooBig || tooOld else { break }
             try File.remove(directory + "/" + SegmentName.segment(segment.base))

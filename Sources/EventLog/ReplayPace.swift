@@ -17,7 +17,9 @@ public struct ReplayPace: Sendable {
             origin = (now, time)
             return .zero
         }
-        let due = wall + .nanoseconds(Int64(Double(time.rawValue - event.rawValue) / speed))
+        // In Double: two event times far apart (a hostile or damaged record) must not overflow.
+        let wait = (Double(time.rawValue) - Double(event.rawValue)) / speed
+        let due = wall + .nanoseconds(Int64(max(-9e18, min(9e18, wait))))
         return max(.zero, due - now)
     }
 

@@ -60,7 +60,11 @@ struct ReplayPlayer {
                 try send(V2Encoding.candleMessage(closed, token: tick.token, resolution: CandleCloser.resolution))
             }
             if batchCount > 0 {
-                let isWindowOver = window.map { entry.time.rawValue - batchFirstTime.rawValue >= $0 } ?? false
+                let isWindowOver = window.map { window in
+                    // Times too far apart to subtract (a hostile record) are certainly more than a window apart.
+                    let (gap, overflow) = entry.time.rawValue.subtractingReportingOverflow(batchFirstTime.rawValue)
+                    return overflow || gap >= window
+                } ?? false
                 if isWindowOver || batch.count >= batchBytes { try flush() }
             }
             if batchCount == 0 {
