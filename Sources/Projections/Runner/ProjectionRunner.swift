@@ -259,7 +259,7 @@ public final class ProjectionRunner: @unchecked Sendable {
         if let database { return database }
         do {
             let db = try Database(path: databasePath)
-            try db.execute("CREATE TABLE IF NOT EXISTS checkpoints(name TEXT PRIMARY KEY, version INTEGER NOT NULL, offset INTEGER NOT NULL)")
+            try db.execute(ProjectionCheckpoint.createTable)
             database = db
             return db
         } catch {
@@ -318,11 +318,7 @@ public final class ProjectionRunner: @unchecked Sendable {
     }
 
     private func writeCheckpoint(_ offset: UInt64, _ db: Database) throws {
-        let upsert = try db.prepare("""
-            INSERT INTO checkpoints(name, version, offset) VALUES (?, ?, ?)
-            ON CONFLICT(name) DO UPDATE SET version = excluded.version, offset = excluded.offset
-            """)
-        try upsert.run([.text(projection.name), .integer(Int64(projection.version)), .integer(Int64(offset))])
+        try ProjectionCheckpoint.write(projection, offset: offset, to: db)
     }
 
     // MARK: batches
