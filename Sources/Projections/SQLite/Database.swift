@@ -32,9 +32,23 @@ public final class Database {
         // WAL: readers never block the writer; NORMAL sync is durable across process crashes,
         // and a projection can always be rebuilt from the log after a power loss.
         if path != ":memory:" {
-            try execute("PRAGMA journal_mode = WAL")
+            try switchToWAL(within: busyTimeout)
         }
         try execute("PRAGMA synchronous = NORMAL")
+    }
+
+    /// Two connections switching the same new file to WAL at once: the loser's PRAGMA can answer
+    /// SQLITE_BUSY without going through the busy handler, so it is tried again until the timeout.
+    private func switchToWAL(within timeout: Duration) throws(SQLiteError) {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            do {
+                try execute("PRAGMA journal_mode = WAL")
+                return
+            } catch where error.primaryCode == SQLITE_BUSY && ContinuousClock.now < deadline {
+                sqlite3_sleep(1)
+            }
+        }
     }
 
     deinit {
