@@ -99,6 +99,23 @@ public struct EventType: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
     }
 
     public var description: String { name }
+
+    /// A comma-separated list of names (`tick,signal_published`), as `tape replay --types` and
+    /// `GET /replay?types=` take it; throws naming the first unknown one.
+    public static func list(_ names: String) throws(UnknownEventType) -> Set<EventType> {
+        var types: Set<EventType> = []
+        for name in names.split(separator: ",") {
+            guard let type = EventType(name: String(name)) else { throw UnknownEventType(name: String(name.prefix(40))) }
+            types.insert(type)
+        }
+        return types
+    }
+}
+
+/// A name no event type has.
+public struct UnknownEventType: Error, Sendable, CustomStringConvertible {
+    public var name: String
+    public var description: String { "unknown event type \"\(name)\"" }
 }
 
 /// A WebSocket session started; `protocolName` is `v2` or `kite`.

@@ -25,8 +25,8 @@ enum AlertCommands {
             firing = try args.integer("firing", range: 1...Int64.max).map(UInt64.init)
         } else {
             guard args.positionals.count == 1 else { throw UsageError("tape audit alerts takes no positional arguments; use --from, --to, --alert") }
-            from = try time(&args, "from")
-            to = try time(&args, "to")
+            from = try args.time("from")
+            to = try args.time("to")
             alertIDs = try args.integer("alert", range: 0...Int64.max).map { [UInt64($0)] }
         }
         let asJSON = args.flag("json")
@@ -54,14 +54,6 @@ enum AlertCommands {
             writeOut(Array(report.text.utf8))
         }
         return report.isClean ? 0 : 1
-    }
-
-    private static func time(_ args: inout Arguments, _ name: String) throws -> Timestamp? {
-        guard let text = args.string(name) else { return nil }
-        guard let time = Timestamp(iso8601: text) else {
-            throw UsageError("--\(name) must be a date (2026-11-27), a UTC time (2026-11-27T09:15:00Z) or Unix seconds, got '\(text)'")
-        }
-        return time
     }
 
     // MARK: crash tests

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Glibc
 
@@ -45,6 +46,15 @@ struct Arguments {
             throw UsageError("--\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
         }
         return value
+    }
+
+    /// A time flag: a date (2026-11-27), a UTC time (2026-11-27T09:15:00Z) or Unix seconds; nil when absent.
+    mutating func time(_ name: String) throws(UsageError) -> Timestamp? {
+        guard let text = string(name) else { return nil }
+        guard let time = Timestamp(iso8601: text) else {
+            throw UsageError("--\(name) must be a date (2026-11-27), a UTC time (2026-11-27T09:15:00Z) or Unix seconds, got '\(text)'")
+        }
+        return time
     }
 
     /// The data directory (`--data`, else `TAPE_DATA`, else `./data`).

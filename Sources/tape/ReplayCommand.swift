@@ -13,9 +13,9 @@ import Foundation
 enum ReplayCommand {
     static func run(_ args: inout Arguments) throws -> Int32 {
         let dir = args.dataDirectory() + "/log"
-        let from = try args.string("from").map { try time($0, flag: "--from") }
+        let from = try args.time("from")
         let fromOffset = try args.integer("from-offset").map(UInt64.init)
-        let to = try args.string("to").map { try time($0, flag: "--to") }
+        let to = try args.time("to")
         guard from == nil || fromOffset == nil else { throw UsageError("give --from or --from-offset, not both") }
         let tokens: Set<UInt32>? = try args.string("tokens").map { list in
             Set(try list.split(separator: ",").map { part in
@@ -70,21 +70,11 @@ enum ReplayCommand {
     /// A comma-separated list of event type names (`tick,signal_published`), or nil for all.
     static func eventTypes(_ names: String?) throws -> Set<EventType>? {
         guard let names else { return nil }
-        var types: Set<EventType> = []
-        for name in names.split(separator: ",") {
-            guard let type = EventType(name: String(name)) else {
-                throw UsageError("unknown event type '\(name)'; known: \(EventType.allCases.map(\.name).joined(separator: ", "))")
-            }
-            types.insert(type)
+        do {
+            return try EventType.list(names)
+        } catch {
+            throw UsageError("\(error); known: \(EventType.allCases.map(\.name).joined(separator: ", "))")
         }
-        return types
-    }
-
-    static func time(_ text: String, flag: String) throws -> Timestamp {
-        guard let time = Timestamp(iso8601: text) else {
-            throw UsageError("\(flag) takes a time as 2026-11-27, 2026-11-27T09:15:00Z or Unix seconds, got '\(text)'")
-        }
-        return time
     }
 
     /// A progress bar on standard error (only when it is a terminal).

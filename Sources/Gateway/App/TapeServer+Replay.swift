@@ -82,13 +82,10 @@ extension TapeServer {
         let tokens = try query.instrumentTokens("tokens").map(Set.init)
         var types: Set<EventType>? = isAdmin ? nil : publicReplayTypes
         if let text = query.string("types") {
-            var asked: Set<EventType> = []
-            for name in text.split(separator: ",") {
-                guard let type = EventType(name: String(name)) else { throw .invalidParameter("types", "unknown event type \"\(name.prefix(40))\"") }
-                guard isAdmin || publicReplayTypes.contains(type) else {
-                    throw HTTPError(.forbidden, code: "forbidden", message: "replaying \(type.name) events needs the admin key")
-                }
-                asked.insert(type)
+            let asked: Set<EventType>
+            do { asked = try EventType.list(text) } catch { throw .invalidParameter("types", "\(error)") }
+            if !isAdmin, let type = asked.subtracting(publicReplayTypes).min(by: { $0.rawValue < $1.rawValue }) {
+                throw HTTPError(.forbidden, code: "forbidden", message: "replaying \(type.name) events needs the admin key")
             }
             types = asked
         }
