@@ -4,8 +4,8 @@
 final class ConnectionOutbox: Sendable {
     /// One thing to send, encoded on the loop thread when drained; a value, usable from any thread.
     enum Item: Sendable, Equatable {
-        /// A WebSocket data message (text or binary) to frame and send.
-        case webSocketMessage(WebSocketOpcode, [UInt8])
+        /// A WebSocket data frame (text or binary), header included, sent as it is.
+        case webSocketFrame([UInt8])
         /// Start the WebSocket closing handshake with this code and reason (RFC 6455 §7.1.2).
         case webSocketClose(WebSocketCloseCode, String)
         /// A piece of a streamed HTTP response body.
@@ -36,7 +36,7 @@ final class ConnectionOutbox: Sendable {
     func enqueue(_ item: Item) -> SendResult {
         let size: Int
         switch item {
-        case .webSocketMessage(_, let payload), .bodyChunk(let payload): size = payload.count
+        case .webSocketFrame(let bytes), .bodyChunk(let bytes): size = bytes.count
         case .webSocketClose, .bodyEnd: size = 0
         }
         let (result, mustSchedule): (SendResult, Bool) = state.withLock { state in

@@ -123,7 +123,7 @@ extension HTTPConnection {
                     if !isChunked || !keepAlive { closeAfterFlush = true }
                     processHTTP()
                     return true
-                case .webSocketMessage, .webSocketClose:
+                case .webSocketFrame, .webSocketClose:
                     break
                 }
             }

@@ -75,7 +75,7 @@ extension HTTPConnection {
         guard !items.isEmpty else { return false }
         for item in items where session.closeSentAt == nil {
             switch item {
-            case .webSocketMessage(let opcode, let payload): appendFrame(opcode, payload)
+            case .webSocketFrame(let frame): append(frame)
             case .webSocketClose(let code, let reason): sendClose(code, reason, in: session)
             case .bodyChunk, .bodyEnd: break
             }

@@ -191,6 +191,14 @@ final class HTTPConnection: EventSource {
 
     /// Queues bytes for sending; `flush()` sends them.
     func append(_ bytes: [UInt8]) {
+        guard pendingWriteBytes > 0 else {
+            // Nothing waits: the array itself becomes the output buffer, without a copy (a
+            // streamed WebSocket frame is usually alone in its drain).
+            lastWriteProgressAt = runtime.now
+            writeBuffer = bytes
+            writeOffset = 0
+            return
+        }
         appendOutput { $0 += bytes }
     }
 

@@ -5,32 +5,28 @@ import EventLog
 struct KiteEncoding: StreamEncoding {
     var slot: Int { 1 }
 
+    /// The packet after its two-byte length.
     func fragment(of update: TickUpdate, mode: StreamMode) -> [UInt8] {
         // Values outside the packet's unsigned 32-bit fields cannot be represented: such a
         // tick is sent as its last price only, the one field a client cannot do without.
-        (try? KitePacket(KiteQuote(update), mode: mode).encoded())
+        let packet = (try? KitePacket(KiteQuote(update), mode: mode).encoded())
             ?? (try? KitePacket(KiteQuote(token: update.tick.token, lastPrice: max(0, update.tick.priceValue)), mode: .ltp).encoded())
             ?? []
+        return [UInt8(packet.count >> 8), UInt8(packet.count & 0xFF)] + packet
     }
 
     var isBinary: Bool { true }
 
     /// Two bytes for the packet count, filled in by `finish`.
-    func begin(_ buffer: inout ByteBuffer) {
-        buffer.removeAll()
-        buffer.appendBigEndian(0)
-    }
+    var head: [UInt8] { [0, 0] }
 
-    func append(_ fragment: UnsafeRawBufferPointer, to buffer: inout ByteBuffer, index: Int) {
-        buffer.appendBigEndian(UInt16(fragment.count))
-        buffer.append(fragment)
-    }
+    var separator: UInt8? { nil }
 
     /// A frame holds at most 65,535 packets: the hub sends long before (`maxBatchBytes`).
-    func finish(_ buffer: inout ByteBuffer, count: Int) {
+    func finish(_ message: inout FrameBuffer, count: Int) {
         let n = UInt16(clamping: count)
-        buffer.set(UInt8(n >> 8), at: 0)
-        buffer.set(UInt8(n & 0xFF), at: 1)
+        message.set(UInt8(n >> 8), atPayload: 0)
+        message.set(UInt8(n & 0xFF), atPayload: 1)
     }
 
     var heartbeat: StreamMessage? { StreamMessage(isBinary: true, bytes: KiteFrame.heartbeat) }

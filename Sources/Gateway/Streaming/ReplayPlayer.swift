@@ -25,7 +25,7 @@ struct ReplayPlayer {
     var evaluator = AlertEvaluator()
     var candles: CandleCloser
     var pace: ReplayPace
-    var batch = ByteBuffer(capacity: 1 << 12)
+    var batch = FrameBuffer(capacity: 1 << 12)
     var batchCount = 0
     var batchFirstTime = Timestamp(nanoseconds: 0)
     var batchLast: (offset: UInt64, time: Timestamp)?
@@ -65,12 +65,9 @@ struct ReplayPlayer {
                     let (gap, overflow) = entry.time.rawValue.subtractingReportingOverflow(batchFirstTime.rawValue)
                     return overflow || gap >= window
                 } ?? false
-                if isWindowOver || batch.count >= batchBytes { try flush() }
+                if isWindowOver || batch.payloadCount >= batchBytes { try flush() }
             }
-            if batchCount == 0 {
-                encoding.begin(&batch)
-                batchFirstTime = entry.time
-            }
+            if batchCount == 0 { batchFirstTime = entry.time }
             let fragment = encoding.fragment(of: TickUpdate(offset: entry.offset, time: entry.time, tick: tick, quote: quote), mode: request.mode)
             fragment.withUnsafeBytes { encoding.append($0, to: &batch, index: batchCount) }
             batchCount += 1
@@ -100,7 +97,7 @@ struct ReplayPlayer {
         guard batchCount > 0, let last = batchLast else { return }
         try waitUntilDue(last.time, lastSent: lastOffset)
         encoding.finish(&batch, count: batchCount)
-        try send(StreamMessage(isBinary: false, bytes: batch.bytes))
+        try send(batch.message(isBinary: false))
         events += UInt64(batchCount)
         lastOffset = last.offset
         batch.removeAll()

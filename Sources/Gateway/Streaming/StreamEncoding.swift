@@ -24,17 +24,33 @@ public struct TickUpdate: Sendable {
     }
 }
 
-/// A message ready for a WebSocket: text (valid UTF-8) or binary.
+/// A message ready for a WebSocket, already framed (RFC 6455 §5.2): the event loop writes its
+/// bytes as they are.
 public struct StreamMessage: Sendable, Equatable {
-    public var isBinary: Bool
-    public var bytes: [UInt8]
+    /// The whole unmasked frame, header included.
+    let frame: [UInt8]
+
+    /// Frames `bytes` as a text (valid UTF-8) or binary message.
     public init(isBinary: Bool, bytes: [UInt8]) {
-        self.isBinary = isBinary
-        self.bytes = bytes
+        frame = WebSocketFrameEncoder.encode(WebSocketFrame(opcode: isBinary ? .binary : .text, payload: bytes))
+    }
+
+    /// Wraps a frame built in place (see `FrameBuffer`).
+    init(frame: [UInt8]) { self.frame = frame }
+
+    public var isBinary: Bool { frame[0] & 0x0F == WebSocketOpcode.binary.rawValue }
+
+    /// The payload, without the frame header.
+    public var bytes: [UInt8] {
+        let lengthCode = frame[1] & 0x7F
+        return Array(frame[(lengthCode < 126 ? 2 : lengthCode == 126 ? 4 : 10)...])
     }
 }
 
 /// How one streaming protocol turns ticks into messages; a value, usable from any thread.
+///
+/// A message is `head`, then the fragments of its ticks with `separator` between them, then
+/// whatever `finish` writes: the hub builds it straight into each session's buffer.
 public protocol StreamEncoding: Sendable {
     /// The slot (0..<`StreamHub.encodingSlots`) under which the hub caches this encoding's
     /// fragments of a tick, so each tick is encoded once per protocol and mode, not per session.
@@ -43,12 +59,12 @@ public protocol StreamEncoding: Sendable {
     func fragment(of update: TickUpdate, mode: StreamMode) -> [UInt8]
     /// Whether messages are binary (else UTF-8 text).
     var isBinary: Bool { get }
-    /// Starts a message in `buffer` (which is emptied first).
-    func begin(_ buffer: inout ByteBuffer)
-    /// Appends the `index`th fragment (0-based) of the message being built.
-    func append(_ fragment: UnsafeRawBufferPointer, to buffer: inout ByteBuffer, index: Int)
+    /// What every message starts with.
+    var head: [UInt8] { get }
+    /// The byte between two fragments, if any.
+    var separator: UInt8? { get }
     /// Completes a message of `count` fragments.
-    func finish(_ buffer: inout ByteBuffer, count: Int)
+    func finish(_ message: inout FrameBuffer, count: Int)
     /// What an idle session is sent every `heartbeatInterval`, if the protocol has such a thing.
     var heartbeat: StreamMessage? { get }
 }
@@ -57,20 +73,30 @@ extension StreamEncoding {
     /// No heartbeat by default.
     public var heartbeat: StreamMessage? { nil }
 
+    /// Appends the `index`th fragment (0-based) of the message being built in `message`.
+    func append(_ fragment: UnsafeRawBufferPointer, to message: inout FrameBuffer, index: Int) {
+        if index == 0 {
+            message.append(head)
+        } else if let separator {
+            message.append(separator)
+        }
+        message.append(fragment)
+    }
+
     /// The message carrying `fragments`, in order.
     func message(joining fragments: [[UInt8]]) -> StreamMessage {
-        var buffer = ByteBuffer()
+        var buffer = FrameBuffer()
         defer { buffer.free() }
-        begin(&buffer)
+        if fragments.isEmpty { buffer.append(head) }
         for (index, fragment) in fragments.enumerated() { fragment.withUnsafeBytes { append($0, to: &buffer, index: index) } }
         finish(&buffer, count: fragments.count)
-        return StreamMessage(isBinary: isBinary, bytes: buffer.bytes)
+        return buffer.message(isBinary: isBinary)
     }
 }
 
 extension WebSocket {
-    /// Sends a message built by a `StreamEncoding`.
+    /// Sends a framed message.
     func send(_ message: StreamMessage) -> SendResult {
-        outbox.enqueue(.webSocketMessage(message.isBinary ? .binary : .text, message.bytes))
+        outbox.enqueue(.webSocketFrame(message.frame))
     }
 }

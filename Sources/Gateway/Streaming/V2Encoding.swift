@@ -32,21 +32,15 @@ struct V2Encoding: StreamEncoding {
 
     var isBinary: Bool { false }
 
-    private static let head = Array(#"{"type":"ticks","data":["#.utf8)
+    private static let ticksHead = Array(#"{"type":"ticks","data":["#.utf8)
 
-    func begin(_ buffer: inout ByteBuffer) {
-        buffer.removeAll()
-        buffer.append(Self.head)
-    }
+    var head: [UInt8] { Self.ticksHead }
 
-    func append(_ fragment: UnsafeRawBufferPointer, to buffer: inout ByteBuffer, index: Int) {
-        if index > 0 { buffer.append(UInt8(ascii: ",")) }
-        buffer.append(fragment)
-    }
+    var separator: UInt8? { UInt8(ascii: ",") }
 
-    func finish(_ buffer: inout ByteBuffer, count: Int) {
-        buffer.append(UInt8(ascii: "]"))
-        buffer.append(UInt8(ascii: "}"))
+    func finish(_ message: inout FrameBuffer, count: Int) {
+        message.append(UInt8(ascii: "]"))
+        message.append(UInt8(ascii: "}"))
     }
 
     /// `{"type":"signal","data":{"model","token","time","value","label","confidence","offset"}}`.

@@ -18,13 +18,13 @@ public final class WebSocket: Sendable {
     /// Sends a text message.
     @discardableResult
     public func send(text: String) -> SendResult {
-        outbox.enqueue(.webSocketMessage(.text, Array(text.utf8)))
+        outbox.enqueue(.webSocketFrame(WebSocketFrameEncoder.encode(WebSocketFrame(opcode: .text, payload: Array(text.utf8)))))
     }
 
     /// Sends a binary message.
     @discardableResult
     public func send(binary: [UInt8]) -> SendResult {
-        outbox.enqueue(.webSocketMessage(.binary, binary))
+        outbox.enqueue(.webSocketFrame(WebSocketFrameEncoder.encode(WebSocketFrame(opcode: .binary, payload: binary))))
     }
 
     /// Starts the closing handshake (RFC 6455 §7.1.2); the connection closes when the peer answers or after a timeout.

@@ -27,6 +27,30 @@ public enum WebSocketFrameEncoder {
         return bytes
     }
 
+    /// How long an unmasked frame header is for `payloadCount` bytes: 2, 4 or 10 (§5.2, shortest form).
+    static func headerLength(payloadCount: Int) -> Int {
+        switch payloadCount {
+        case 0...125: 2
+        case 126...0xFFFF: 4
+        default: 10
+        }
+    }
+
+    /// Writes the header of an unmasked final frame (`headerLength(payloadCount:)` bytes) at `destination`.
+    static func writeHeader(_ opcode: WebSocketOpcode, payloadCount: Int, to destination: UnsafeMutableRawPointer) {
+        destination.storeBytes(of: 0x80 | opcode.rawValue, as: UInt8.self)
+        switch headerLength(payloadCount: payloadCount) {
+        case 2:
+            destination.storeBytes(of: UInt8(payloadCount), toByteOffset: 1, as: UInt8.self)
+        case 4:
+            destination.storeBytes(of: 126, toByteOffset: 1, as: UInt8.self)
+            destination.storeBytes(of: UInt16(payloadCount).bigEndian, toByteOffset: 2, as: UInt16.self)
+        default:
+            destination.storeBytes(of: 127, toByteOffset: 1, as: UInt8.self)
+            destination.storeBytes(of: UInt64(payloadCount).bigEndian, toByteOffset: 2, as: UInt64.self)
+        }
+    }
+
     /// The payload of a close frame: the code in network order, then the UTF-8 reason cut to fit 125 bytes (§5.5.1).
     public static func closePayload(code: WebSocketCloseCode, reason: String) -> [UInt8] {
         var reasonBytes = Array(reason.utf8.prefix(123))

@@ -1,0 +1,43 @@
+/// A WebSocket data message built in place: the payload is written after room for the longest
+/// frame header, which `frame(_:)` fills in, so the finished frame is one copy away from the wire
+/// (no framing copy on the event loop).
+///
+/// Like `ByteBuffer`, a value whose memory its creator owns: call `free()` exactly once.
+public struct FrameBuffer {
+    /// The longest unmasked header (RFC 6455 §5.2).
+    private static let headerRoom = 10
+    private static let room = [UInt8](repeating: 0, count: headerRoom)
+    private var storage: ByteBuffer
+
+    public init(capacity: Int = 4096) {
+        storage = ByteBuffer(capacity: capacity + Self.headerRoom)
+        storage.append(Self.room)
+    }
+
+    public func free() { storage.free() }
+
+    /// Payload bytes written so far.
+    public var payloadCount: Int { storage.count - Self.headerRoom }
+
+    /// Empties the payload.
+    public mutating func removeAll() {
+        storage.removeAll()
+        storage.append(Self.room)
+    }
+
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) { storage.append(bytes) }
+    public mutating func append(_ bytes: [UInt8]) { storage.append(bytes) }
+    public mutating func append(_ byte: UInt8) { storage.append(byte) }
+
+    /// Overwrites a payload byte already written.
+    public mutating func set(_ byte: UInt8, atPayload index: Int) { storage.set(byte, at: Self.headerRoom + index) }
+
+    /// The finished message: header and payload, as one array.
+    func message(isBinary: Bool) -> StreamMessage {
+        let payload = payloadCount
+        let headerLength = WebSocketFrameEncoder.headerLength(payloadCount: payload)
+        let start = storage.base + (Self.headerRoom - headerLength)
+        WebSocketFrameEncoder.writeHeader(isBinary ? .binary : .text, payloadCount: payload, to: start)
+        return StreamMessage(frame: Array(UnsafeRawBufferPointer(start: start, count: headerLength + payload)))
+    }
+}
