@@ -18,6 +18,10 @@ public final class EventLoop: Sendable {
         var jobs: [@Sendable (EventLoopRuntime) -> Void] = []
         /// False once the loop has exited: later jobs are dropped, and the eventfd (which may be closed) is not touched.
         var isOpen = true
+        /// Whether the eventfd has been signalled and the loop has not yet found the queue empty:
+        /// jobs submitted meanwhile are taken without another wake-up (a burst of sends from the
+        /// streaming thread costs one eventfd write, not one per connection).
+        var isWakePending = false
     }
 
     private let queue = Locked(JobQueue())
@@ -49,17 +53,22 @@ public final class EventLoop: Sendable {
         queue.withLock { queue in
             guard queue.isOpen else { return }
             queue.jobs.append(job)
-            // One wake-up per batch: the loop takes every queued job when it wakes. Signalling under the lock means
+            // One wake-up per burst: the loop takes jobs until it finds none. Signalling under the lock means
             // it cannot race with the loop closing the eventfd.
-            if queue.jobs.count == 1 { signalWake() }
+            if !queue.isWakePending {
+                queue.isWakePending = true
+                signalWake()
+            }
         }
     }
 
-    /// Takes every queued job; with `closing`, also refuses all later ones.
+    /// Takes every queued job; with `closing`, also refuses all later ones. Finding none ends
+    /// the wake-up: the next submit signals again.
     private func takeJobs(closing: Bool = false) -> [@Sendable (EventLoopRuntime) -> Void] {
         queue.withLock { queue in
             defer { queue.jobs = [] }
             if closing { queue.isOpen = false }
+            if queue.jobs.isEmpty { queue.isWakePending = false }
             return queue.jobs
         }
     }
@@ -83,7 +92,9 @@ public final class EventLoop: Sendable {
                 switch id {
                 case Self.wakeID:
                     consumeWake()
-                    for job in takeJobs() { job(runtime) }
+                    while case let jobs = takeJobs(), !jobs.isEmpty {
+                        for job in jobs { job(runtime) }
+                    }
                 case Self.timerID:
                     consumeTimerExpirations()
                     runtime.tick()

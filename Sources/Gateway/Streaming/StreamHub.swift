@@ -38,6 +38,8 @@ public final class StreamHub: Sendable {
     static let encodingSlots = 2
 
     public let settings: Settings
+    /// `settings`' times in `MonotonicTime` nanoseconds, the hub's clock.
+    private let flushNanos, patienceNanos, housekeepingNanos, heartbeatNanos: UInt64
     private let reader: LogReader
     private let journal: SessionJournal
     private let state: Locked<State>
@@ -108,6 +110,10 @@ public final class StreamHub: Sendable {
                 settings: Settings = Settings()) {
         self.reader = reader
         self.settings = settings
+        flushNanos = MonotonicTime.nanoseconds(settings.flushInterval)
+        patienceNanos = MonotonicTime.nanoseconds(settings.patience)
+        housekeepingNanos = MonotonicTime.nanoseconds(settings.housekeepingInterval)
+        heartbeatNanos = MonotonicTime.nanoseconds(settings.heartbeatInterval)
         self.journal = journal
         state = Locked(State(nextSessionID: firstSessionID, nextOffset: startOffset))
     }
@@ -149,7 +155,7 @@ public final class StreamHub: Sendable {
     @discardableResult
     public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding,
                      beforeData: (UInt64) -> Void = { _ in }) -> UInt64 {
-        let now = ContinuousClock.now
+        let now = MonotonicTime.now()
         let id = state.withLock { s in
             let id = s.nextSessionID
             s.nextSessionID += 1
@@ -298,12 +304,11 @@ public final class StreamHub: Sendable {
 
     private func run() {
         nameCurrentThread("tape-stream")
-        var lastHousekeeping = ContinuousClock.now
+        var lastHousekeeping = MonotonicTime.now()
         while !control.withLock({ $0.isStopping }) {
             let next = state.withLock { $0.nextOffset }
             do {
-                let hasWaiting = state.withLock { !$0.waiting.isEmpty }
-                let end = try reader.waitForEnd(beyond: next, timeout: hasWaiting ? settings.flushInterval : settings.housekeepingInterval)
+                let end = try reader.waitForEnd(beyond: next, timeout: untilNextFlush())
                 if end > next {
                     let entries = try reader.read(from: next, limit: settings.readBatch)
                     deliver(entries, next: entries.last.map { $0.offset + 1 } ?? next)
@@ -313,9 +318,9 @@ public final class StreamHub: Sendable {
                 control.wait(until: { $0.isStopping }, timeout: .seconds(1)) { _ in }
                 continue
             }
-            let now = ContinuousClock.now
+            let now = MonotonicTime.now()
             state.withLock { s in flushDue(now: now, in: &s) }
-            if now - lastHousekeeping >= settings.housekeepingInterval {
+            if now &- lastHousekeeping >= housekeepingNanos {
                 lastHousekeeping = now
                 housekeeping(now: now)
             }
@@ -323,10 +328,18 @@ public final class StreamHub: Sendable {
         control.update { $0.isFinished = true }
     }
 
+    /// How long the tail may sleep: until the first waiting session is due, or the next housekeeping.
+    private func untilNextFlush() -> Duration {
+        let oldest = state.withLock { s in s.waiting.lazy.map(\.pendingSince).min() }
+        guard let oldest else { return settings.housekeepingInterval }
+        let due = oldest &+ flushNanos, now = MonotonicTime.now()
+        return due > now ? .nanoseconds(Int64(due - now)) : .zero
+    }
+
     /// Fans one batch of entries out: each tick is encoded once per slot and queued on its
     /// subscribers; sessions whose batch is due are sent one message.
     private func deliver(_ entries: [LogEntry], next: UInt64) {
-        let now = ContinuousClock.now
+        let now = MonotonicTime.now()
         state.withLock { s in
             // Each tick is encoded once per slot (protocol × mode) into that slot's buffer, then copied
             // by pointer into each subscriber's message: no reference counting per delivery.
@@ -359,12 +372,9 @@ public final class StreamHub: Sendable {
                             slots[slot].append(session.encoding.fragment(of: update, mode: StreamMode.allCases[slot % 3]))
                             isEncoded[slot] = true
                         }
-                        if !session.isWaiting {
-                            session.isWaiting = true
-                            session.pendingSince = now
+                        if session.add(UnsafeRawBufferPointer(start: slots[slot].base, count: slots[slot].count), token: tick.token, now: now) {
                             s.waiting.append(session)
                         }
-                        session.add(UnsafeRawBufferPointer(start: slots[slot].base, count: slots[slot].count), token: tick.token)
                     }
                 }
             }
@@ -375,7 +385,7 @@ public final class StreamHub: Sendable {
 
     /// Sends a message (a signal, a closed bar) to the `/ws/v2` sessions subscribed to `token`, after the
     /// ticks they already have waiting; the message is only made when someone is subscribed.
-    private func pushToV2(subscribersOf token: UInt32, now: ContinuousClock.Instant, in s: inout State,
+    private func pushToV2(subscribersOf token: UInt32, now: UInt64, in s: inout State,
                           _ makeMessage: () -> StreamMessage) {
         guard let subscribers = s.subscribers[token] else { return }
         let message = makeMessage()
@@ -389,12 +399,14 @@ public final class StreamHub: Sendable {
         }
     }
 
-    /// Sends every waiting session whose oldest tick has waited `flushInterval`, or whose batch is full.
-    private func flushDue(now: ContinuousClock.Instant, in s: inout State) {
+    /// Sends every waiting session whose oldest tick has waited `flushInterval` (or will have within
+    /// a tenth of it: one wake-up sends them together), or whose batch is full.
+    private func flushDue(now: UInt64, in s: inout State) {
         guard !s.waiting.isEmpty else { return }
         var due: [StreamSession] = [], still: [StreamSession] = []
+        let soon = now &+ flushNanos / 10
         for session in s.waiting {
-            if now - session.pendingSince >= settings.flushInterval || session.pendingBytes >= settings.maxBatchBytes {
+            if soon &- session.pendingSince >= flushNanos || session.pendingBytes >= settings.maxBatchBytes {
                 due.append(session)
             } else {
                 still.append(session)
@@ -406,12 +418,12 @@ public final class StreamHub: Sendable {
     }
 
     /// Retries congested sessions and sends heartbeats to idle sessions whose protocol has one.
-    private func housekeeping(now: ContinuousClock.Instant) {
+    private func housekeeping(now: UInt64) {
         state.withLock { s in
             // Congested sessions keep their conflated ticks without being in `waiting`: retry them.
             let congested = s.sessions.values.filter { $0.hasPending && !$0.isWaiting }
             flush(congested, now: now, in: &s)
-            for session in s.sessions.values where !session.hasPending && now - session.lastSend >= settings.heartbeatInterval {
+            for session in s.sessions.values where !session.hasPending && now &- session.lastSend >= heartbeatNanos {
                 guard let heartbeat = session.encoding.heartbeat else { continue }
                 session.lastSend = now
                 _ = session.socket.send(heartbeat)
@@ -419,15 +431,14 @@ public final class StreamHub: Sendable {
         }
     }
 
-    private func flush(_ sessions: [StreamSession], now: ContinuousClock.Instant, in s: inout State) {
+    private func flush(_ sessions: [StreamSession], now: UInt64, in s: inout State) {
         for session in sessions {
-            let keepsUp = session.flush(now: now, patience: settings.patience)
+            let keepsUp = session.flush(now: now, patience: patienceNanos)
             if !keepsUp {
                 closeSlow(session, in: &s)
             } else if session.hasPending, !session.isWaiting {
                 // Still congested: retried on the next flush round.
-                session.isWaiting = true
-                session.pendingSince = now
+                session.startWaiting(now: now)
                 s.waiting.append(session)
             }
         }
@@ -488,3 +499,4 @@ extension StreamMode {
         }
     }
 }
+
