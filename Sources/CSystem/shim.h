@@ -15,6 +15,10 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int pthread_getname_np(pthread_t thread, char *name, size_t length);
 
-/* memmem(3), a GNU extension: the benchmark's WebSocket reader finds fields with it. */
+/* memmem(3), a GNU extension: the benchmark's WebSocket reader finds the end of a handshake with it. */
 #include <stddef.h>
 extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);
+
+/* gettid(2), a GNU extension: a thread's own nice value is set through its task id. */
+#include <sys/types.h>
+extern pid_t gettid(void);

@@ -89,10 +89,11 @@ public final class TapeServer: Sendable {
         let log = self.log, databasePath = settings.dataDirectory + "/projections.sqlite"
         // Each runner reads the log through its own reader and writes the shared SQLite file on its own connection.
         // Tick-heavy projections commit at most every 250 ms (quotes) or 1 s (candles) while live: far fewer SQLite writes; their
-        // readers (REST) see ticks that late at most; WebSocket sessions get ticks from the hub, not from them.
+        // readers (REST) see ticks that late at most; WebSocket sessions get ticks from the hub, not from them. Their batches are
+        // big enough that an interval's ticks (100,000 a second at full rate) are one transaction, not ten.
         func runner(_ projection: any Projection, liveCommitInterval: Duration = .zero) throws -> ProjectionRunner {
             ProjectionRunner(projection: projection, log: try log.makeReader(), databasePath: databasePath,
-                             liveCommitInterval: liveCommitInterval)
+                             batchSize: liveCommitInterval > .zero ? 250_000 : 10_000, liveCommitInterval: liveCommitInterval)
         }
         catalog = InstrumentCatalog()
         catalogRunner = try runner(catalog)
@@ -108,7 +109,10 @@ public final class TapeServer: Sendable {
         signalsRunner = try runner(signals)
         alerts = AlertsProjection()
         alertsRunner = try runner(alerts)
-        alertEngine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: databasePath)
+        // At full rate a checkpoint every 100,000 entries would stall evaluation every second (see the parameter);
+        // every 10 s is enough: a restart evaluates at most that much again.
+        alertEngine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: databasePath,
+                                  liveCheckpointInterval: AlertEngine.serverLiveCheckpointInterval)
         journal = SessionJournal(log: log)
         feed = settings.makeFeed?(log, catalog)
         ingest = try TickIngestService(log: log, catalog: catalog)

@@ -90,10 +90,9 @@ struct CandleFold {
     private mutating func add(price: Int64, quantity: UInt64, at time: Int64, toBarStarting start: Int64, ofSeries series: Int,
                               publishedBar: (Int, Int64) -> CandleBar?) {
         if start > openBars[series].time {
-            // A newer bar opens. The old one, if it changed, is now an ordinary changed bar.
-            if isOpenBarChanged[series] {
-                changedBars[BarKey(series: series, time: openBars[series].time)] = openBars[series]
-            }
+            // A newer bar opens. The old one is now an ordinary bar: it moves from the open bars'
+            // table to the closed ones even when this batch did not change it.
+            changedBars[BarKey(series: series, time: openBars[series].time)] = openBars[series]
             openBars[series] = CandleBar(time: start, price: price, quantity: quantity, tickTime: time)
             markOpenBarChanged(series)
             return
@@ -127,6 +126,23 @@ struct CandleFold {
             return a.series != b.series ? a.series < b.series : a.bar.time < b.bar.time
         }
         for (series, bar) in changed { try body(series, bar) }
+    }
+
+    /// Calls `body` for each changed bar that is not its series' newest (a bar a newer one
+    /// closed, or an older bar a late tick changed), and then `open` for each changed newest bar,
+    /// each in token, series and time order.
+    func forEachChangedBar(closed body: (_ series: Int, _ bar: CandleBar) throws -> Void,
+                           open: (_ series: Int, _ bar: CandleBar) throws -> Void) rethrows {
+        let resolutions = Self.resolutionCount
+        let order = { (a: Int, b: Int) -> Bool in
+            let tokenA = tokens[a / resolutions], tokenB = tokens[b / resolutions]
+            return tokenA != tokenB ? tokenA < tokenB : a < b
+        }
+        let closed = changedBars.sorted { a, b in
+            a.key.series != b.key.series ? order(a.key.series, b.key.series) : a.key.time < b.key.time
+        }
+        for (key, bar) in closed { try body(key.series, bar) }
+        for series in changedOpenSeries.sorted(by: order) { try open(series, openBars[series]) }
     }
 
     /// Writes the changes into `store` (new tokens, changed bars, then open bars, so that each

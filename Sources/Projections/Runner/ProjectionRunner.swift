@@ -180,6 +180,8 @@ public final class ProjectionRunner: @unchecked Sendable {
         let finished = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             nameCurrentThread("proj-" + projection.name)
+            // Projections catch up in bulk; streaming and alerts must not wait behind a commit.
+            lowerCurrentThreadPriority()
             runLock.lock()
             defer {
                 runLock.unlock()
@@ -193,9 +195,14 @@ public final class ProjectionRunner: @unchecked Sendable {
                 while !isStopRequested {
                     let end = try waitForLog(beyond: nextOffset)
                     guard end > nextOffset else { continue }
-                    // Let more of the log gather (bounded by the interval; a stop cuts the wait short).
-                    if liveCommitInterval > .zero { waitForStop(timeout: liveCommitInterval) }
-                    try applyAvailableBatches()
+                    // Let more of the log gather (bounded by the interval; a stop cuts the wait short), then fold
+                    // what is there in one transaction: what arrives meanwhile waits for the next interval.
+                    if liveCommitInterval > .zero {
+                        waitForStop(timeout: liveCommitInterval)
+                        try applyAvailableBatches(before: try waitForLog(beyond: nextOffset, timeout: .zero))
+                    } else {
+                        try applyAvailableBatches()
+                    }
                 }
                 setState(.stopped)
             } catch {
@@ -227,11 +234,11 @@ public final class ProjectionRunner: @unchecked Sendable {
 
     /// Applies batches until the log has no more (or a stop); a commit refused for want of space is
     /// tried again after a pause that doubles up to 8 s, so the runner carries on when space returns.
-    private func applyAvailableBatches() throws {
+    private func applyAvailableBatches(before end: UInt64 = .max) throws {
         var pause = Duration.seconds(1)
         while !isStopRequested {
             do {
-                guard try applyNextBatch() else { return }
+                guard try applyNextBatch(before: end) else { return }
                 pause = .seconds(1)
             } catch is CommitRefused {
                 waitForStop(timeout: pause)
@@ -245,9 +252,9 @@ public final class ProjectionRunner: @unchecked Sendable {
         stopSignal.wait(until: { $0 }, timeout: timeout) { _ in }
     }
 
-    private func waitForLog(beyond offset: UInt64) throws -> UInt64 {
+    private func waitForLog(beyond offset: UInt64, timeout: Duration? = nil) throws -> UInt64 {
         do {
-            return try log.waitForEnd(beyond: offset, timeout: tailTimeout)
+            return try log.waitForEnd(beyond: offset, timeout: timeout ?? tailTimeout)
         } catch {
             throw fail(ProjectionFailure(offset: offset, eventType: nil, message: "waiting for the log failed: \(error)"))
         }

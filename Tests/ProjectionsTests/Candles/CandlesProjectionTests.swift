@@ -102,10 +102,20 @@ import Testing
         ])
         try harness.makeRunner(CandlesProjection(), batchSize: 2).catchUp()
         let db = try Database(path: harness.databasePath)
-        let rows = try db.prepare("SELECT resolution, count(*), sum(volume) FROM candles WHERE token = 4 GROUP BY resolution ORDER BY resolution")
+        // Each series' newest bar is in `candles_open`, the older ones in `candles`.
+        let rows = try db.prepare("""
+            SELECT resolution, count(*), sum(volume)
+            FROM (SELECT * FROM candles UNION ALL SELECT * FROM candles_open) WHERE token = 4
+            GROUP BY resolution ORDER BY resolution
+            """)
         var found: [[Int64]] = []
         while try rows.step() { found.append([rows.int64(at: 0), rows.int64(at: 1), rows.int64(at: 2)]) }
         #expect(found == [[60, 2, 6], [300, 2, 6], [900, 1, 6], [3_600, 1, 6], [86_400, 1, 6]])
+        let open = try db.prepare("SELECT resolution, time FROM candles_open WHERE token = 4 ORDER BY resolution")
+        var newest: [[Int64]] = []
+        while try open.step() { newest.append([open.int64(at: 0), open.int64(at: 1)]) }
+        let day = Self.at(0, 0).rawValue
+        #expect(newest == [[60, Self.at(0, 360).rawValue], [300, Self.at(0, 300).rawValue], [900, day], [3_600, day], [86_400, day]])
         let scale = try db.prepare("SELECT decimals FROM candle_series WHERE token = 4")
         #expect(try scale.step())
         #expect(scale.int64(at: 0) == 4)
