@@ -74,6 +74,7 @@ public final class AlertEngine: @unchecked Sendable {
     private let batchSize: Int
     private let checkpointEvery: UInt64
     private let idleCheckpointDelay: Duration
+    private let liveCheckpointInterval: Duration
     private let tailTimeout: Duration
     private let hooks: Hooks
 
@@ -111,8 +112,13 @@ public final class AlertEngine: @unchecked Sendable {
     ///   - batchSize: entries read per step; the firings of one step are one append.
     ///   - checkpointEvery: entries between checkpoints while catching up; when idle, it checkpoints
     ///     after `idleCheckpointDelay`.
+    ///   - liveCheckpointInterval: while ticks keep coming, the least time between two checkpoints.
+    ///     A checkpoint snapshots the rule state, and the next evaluation then copies it (100,000
+    ///     rules: tens of milliseconds on the engine thread, which firings wait behind); a restart
+    ///     evaluates again what came after the last checkpoint, so this trades stalls for restart time.
     public init(log: EventLog, reader: any LogSource, databasePath: String, batchSize: Int = 4096,
                 checkpointEvery: UInt64 = 100_000, idleCheckpointDelay: Duration = .seconds(5),
+                liveCheckpointInterval: Duration = .zero,
                 tailTimeout: Duration = .milliseconds(200), hooks: Hooks = Hooks(), onFiring: FiringHandler? = nil) {
         precondition(batchSize > 0, "batchSize must be positive")
         self.log = log
@@ -121,10 +127,14 @@ public final class AlertEngine: @unchecked Sendable {
         self.batchSize = batchSize
         self.checkpointEvery = max(1, checkpointEvery)
         self.idleCheckpointDelay = idleCheckpointDelay
+        self.liveCheckpointInterval = liveCheckpointInterval
         self.tailTimeout = tailTimeout
         self.hooks = hooks
         shared = Mutex(Shared(onFiring: onFiring))
     }
+
+    /// The `liveCheckpointInterval` `tape serve` runs its engine with.
+    public static let serverLiveCheckpointInterval: Duration = .seconds(10)
 
     /// Called with each new firing and its owner's user id, on the engine thread; set it before `start()`
     /// or at any time (the streaming hub pushes `{"type":"alert"}` to the owner's sessions from here).
@@ -168,7 +178,9 @@ public final class AlertEngine: @unchecked Sendable {
                     try openIfNeeded()
                     while !isStopRequested {
                         if try stepRetryingRefusals() {
-                            if nextOffset - checkpointed >= checkpointEvery { try checkpoint(inBackground: true) }
+                            if nextOffset - checkpointed >= checkpointEvery && ContinuousClock.now - lastCheckpoint >= liveCheckpointInterval {
+                                try checkpoint(inBackground: true)
+                            }
                             continue
                         }
                         updateStatus { $0.isLive = true }

@@ -124,6 +124,43 @@ private final class FiringRecorder: Sendable {
         #expect(again.status.appended == 0)
     }
 
+    @Test func whileTicksFlowTheEngineCheckpointsNoMoreOftenThanTheLiveInterval() throws {
+        // Checkpoints every 50 entries, but while live at most once an hour (and never for idling):
+        // none is written while the script streams in, and stopping writes the one at the end.
+        func run(liveInterval: Duration) throws -> (whileLive: UInt64?, atStop: UInt64?, end: UInt64) {
+            let data = AlertFixtures.makeDirectory()
+            defer { AlertFixtures.remove(data) }
+            let script = AlertScript.random(seed: 27, events: 1_000)
+            let log = try EventLog(directory: data + "/log", options: LogOptions(durability: .never))
+            let engine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: data + "/projections.sqlite", batchSize: 37,
+                                     checkpointEvery: 50, idleCheckpointDelay: .seconds(3_600), liveCheckpointInterval: liveInterval,
+                                     tailTimeout: .milliseconds(20))
+            try log.append(Array(script.records[0..<10]))
+            engine.start()
+            #expect(AlertFixtures.waitUntil { engine.status.isLive })
+            let afterStart = try checkpointOffset(data)
+            var start = 10
+            while start < script.records.count {
+                let end = min(script.records.count, start + 100)
+                try log.append(Array(script.records[start..<end]))
+                start = end
+                #expect(AlertFixtures.waitUntil { engine.status.nextOffset == log.durableEnd })
+            }
+            // Background checkpoints commit in order on their own queue; the last one may still be committing.
+            Thread.sleep(forTimeInterval: 0.2)
+            let whileLive = try checkpointOffset(data)
+            #expect(whileLive == afterStart || liveInterval == .zero)
+            engine.stop()
+            return (whileLive, try checkpointOffset(data), log.durableEnd)
+        }
+        let hourly = try run(liveInterval: .seconds(3_600))
+        #expect(hourly.atStop == hourly.end)
+        #expect((hourly.whileLive ?? 0) < 100)
+        let eager = try run(liveInterval: .zero)
+        #expect((eager.whileLive ?? 0) > 500)
+        #expect(eager.atStop == eager.end)
+    }
+
     @Test func theAlertsProjectionNumbersFiringsAndKeepsEveryRuleVersion() throws {
         let data = AlertFixtures.makeDirectory()
         defer { AlertFixtures.remove(data) }
