@@ -55,7 +55,7 @@ struct LoadBench {
         let (tally, readers) = client.finish()
         stop(tape, signal: SIGTERM)
         stopped = true
-        let (ticks, expected, lost) = try StreamBench.losses(of: readers, logDirectory: root + "/data/log", window: start..<end)
+        let (ticks, expected, lost, _) = try StreamBench.losses(of: readers, logDirectory: root + "/data/log", window: start..<end)
 
         // RSS after the warm-up against RSS at the end.
         let warmUp = max(5, Double(seconds) / 6)

@@ -38,7 +38,7 @@ struct StreamBench {
         stop(tape, signal: SIGTERM)
         stopped = true
 
-        let (ticksInWindow, expected, lost) = try Self.losses(of: readers, logDirectory: root + "/data/log", window: start..<end)
+        let (ticksInWindow, expected, lost, extra) = try Self.losses(of: readers, logDirectory: root + "/data/log", window: start..<end)
         let p50 = Self.percentile(tally, 0.50), p99 = Self.percentile(tally, 0.99)
         let maxMs = Double(tally.maxLatencyNanos) / 1e6
         let ingest = Double(ticksInWindow) / elapsed, delivered = Double(tally.inWindow) / elapsed
@@ -50,13 +50,14 @@ struct StreamBench {
         print("""
         {"bench":"stream","feed_rate":\(rate),"sessions":\(sessions),"tokens_per_session":\(tokensPerSession),\
         "seconds":\(round3(elapsed)),"ingest_ticks_per_s":\(Int(ingest)),"delivered_per_s":\(Int(delivered)),\
-        "expected":\(expected),"received":\(tally.inWindow),"lost":\(lost),"out_of_order":\(tally.outOfOrder),\
+        "expected":\(expected),"received":\(tally.inWindow),"lost":\(lost),"extra":\(extra),"out_of_order":\(tally.outOfOrder),\
         "closed_sessions":\(tally.closed),"latency_p50_ms":\(round3(p50)),"latency_p99_ms":\(round3(p99)),"latency_max_ms":\(round3(maxMs))}
         """)
         return [
             Figure(suite: "stream", name: "delivered to \(sessions) sessions at \(rate) ticks/s", value: delivered,
                    peer: "expected from the log", peerValue: Double(expected) / elapsed),
             Figure(suite: "stream", name: "ticks lost", value: Double(lost), unit: .count, target: .atMost(0)),
+            Figure(suite: "stream", name: "ticks not the session's (or twice)", value: Double(extra), unit: .count, target: .atMost(0)),
             Figure(suite: "stream", name: "latency append → client p99", value: round3(p99), unit: .milliseconds, target: .atMost(25)),
         ]
     }
@@ -98,9 +99,10 @@ struct StreamBench {
     }
 
     /// What the sessions should have got in the window (each the window's ticks of its tokens,
-    /// per the log), and how many of those they did not get; also the window's ticks in all.
+    /// per the log), how many of those they did not get, and how many more they got than they
+    /// should (another session's ticks, a duplicate: never expected); also the window's ticks in all.
     static func losses(of sessions: [StreamBenchClient.Session], logDirectory: String,
-                       window: Range<UInt64>) throws -> (ticks: UInt64, expected: UInt64, lost: UInt64) {
+                       window: Range<UInt64>) throws -> (ticks: UInt64, expected: UInt64, lost: UInt64, extra: UInt64) {
         var perToken: [UInt32: UInt64] = [:]
         var ticks: UInt64 = 0
         try LogReader(directory: logDirectory).scanTicks(from: window.lowerBound, limit: window.count) { _, _, tick in
@@ -108,13 +110,14 @@ struct StreamBench {
             ticks += 1
             return true
         }
-        var lost: UInt64 = 0, expected: UInt64 = 0
+        var lost: UInt64 = 0, expected: UInt64 = 0, extra: UInt64 = 0
         for session in sessions {
             let should = session.tokens.reduce(0) { $0 + (perToken[$1] ?? 0) }
             expected += should
             lost += should > session.receivedInWindow ? should - session.receivedInWindow : 0
+            extra += session.receivedInWindow > should ? session.receivedInWindow - should : 0
         }
-        return (ticks, expected, lost)
+        return (ticks, expected, lost, extra)
     }
 
     /// The `q` quantile of the window's latencies, in milliseconds (10 µs buckets).

@@ -1,3 +1,4 @@
+import EventLog
 import CSystem
 import Foundation
 import Synchronization
@@ -131,7 +132,17 @@ final class StreamBenchClient: @unchecked Sendable {
                 while true {
                     let n = Glibc.read(session.fd, &chunk, chunk.count)
                     if n > 0 {
-                        session.buffer.append(contentsOf: chunk[0..<n])
+                        // Frames are parsed where they were read; only a partial one is kept for later.
+                        if session.buffer.isEmpty {
+                            let used = chunk.withUnsafeBufferPointer { consumeFrames(UnsafeBufferPointer(rebasing: $0[0..<n]), of: session, into: &tally) }
+                            session.buffer.append(contentsOf: chunk[used..<n])
+                        } else {
+                            session.buffer.append(contentsOf: chunk[0..<n])
+                            let used = session.buffer.withUnsafeBufferPointer { consumeFrames($0, of: session, into: &tally) }
+                            session.buffer.removeFirst(used)
+                        }
+                        // A short read emptied the socket: epoll reports it again when more comes.
+                        if n < chunk.count { break }
                         continue
                     }
                     if n == 0 || (errno != EAGAIN && errno != EINTR) {
@@ -140,16 +151,14 @@ final class StreamBenchClient: @unchecked Sendable {
                     }
                     break
                 }
-                consumeFrames(of: session, into: &tally)
             }
         }
         tallies.withLock { $0.append(tally) }
     }
 
-    /// Parses every complete server frame in the session's buffer.
-    private func consumeFrames(of session: Session, into tally: inout Tally) {
+    /// Parses every complete server frame in `buffer`; returns how many bytes they took.
+    private func consumeFrames(_ buffer: UnsafeBufferPointer<UInt8>, of session: Session, into tally: inout Tally) -> Int {
         var position = 0
-        let buffer = session.buffer
         let now = Self.realtimeNanos()
         let start = windowStart.load(ordering: .acquiring), end = windowEnd.load(ordering: .acquiring)
         while buffer.count - position >= 2 {
@@ -168,51 +177,89 @@ final class StreamBenchClient: @unchecked Sendable {
             let payload = position + header..<position + header + length
             position += header + length
             guard buffer[payload.lowerBound - header] & 0x0F == 1 else { continue }  // text frames only
-            buffer.withUnsafeBufferPointer { all in
-                let bytes = UnsafeBufferPointer(rebasing: all[payload])
-                if Self.hasPrefix(bytes, Self.ticksPrefix) {
-                    Self.scanTicks(bytes) { offset, time in
-                        tally.ticks += 1
-                        if offset <= session.lastOffset { session.outOfOrder += 1; tally.outOfOrder += 1 }
-                        session.lastOffset = offset
-                        guard offset >= start, offset < end else { return }
-                        session.receivedInWindow += 1
-                        tally.inWindow += 1
-                        let latency = max(0, now - time)
-                        tally.maxLatencyNanos = max(tally.maxLatencyNanos, latency)
-                        tally.latency[min(tally.latency.count - 1, Int(latency / 10_000))] += 1
-                    }
-                } else if Self.hasPrefix(bytes, Self.subscribedPrefix), !session.isSubscribed {
-                    session.isSubscribed = true
-                    subscribed.add(1, ordering: .releasing)
+            let bytes = UnsafeBufferPointer(rebasing: buffer[payload])
+            if Self.hasPrefix(bytes, Self.ticksPrefix) {
+                Self.scanTicks(bytes) { offset, time in
+                    tally.ticks += 1
+                    if offset <= session.lastOffset { session.outOfOrder += 1; tally.outOfOrder += 1 }
+                    session.lastOffset = offset
+                    guard offset >= start, offset < end else { return }
+                    session.receivedInWindow += 1
+                    tally.inWindow += 1
+                    let latency = max(0, now - time)
+                    tally.maxLatencyNanos = max(tally.maxLatencyNanos, latency)
+                    tally.latency[min(tally.latency.count - 1, Int(latency / 10_000))] += 1
                 }
+            } else if Self.hasPrefix(bytes, Self.subscribedPrefix), !session.isSubscribed {
+                session.isSubscribed = true
+                subscribed.add(1, ordering: .releasing)
             }
         }
-        if position > 0 { session.buffer.removeFirst(position) }
+        return position
     }
 
     static let ticksPrefix = Array(#"{"type":"ticks""#.utf8)
     static let subscribedPrefix = Array(#"{"type":"subscribed""#.utf8)
 
-    /// Calls `visit(offset, timeNanos)` for each tick object `{"token":…,"time":s.fraction,"offset":n}`.
+    /// Calls `visit(offset, timeNanos)` for each tick object of an ltp `ticks` message,
+    /// `{"token":…,"price":…,"volume":…,"time":s.fraction,"offset":n}`.
+    ///
+    /// Each object's end is found with `memchr` and its last two fields are read backwards from
+    /// there, their keys checked: a message of another shape stops the scan, and its ticks count
+    /// as lost (the bench reads ltp mode, whose shape this is).
     static func scanTicks(_ bytes: UnsafeBufferPointer<UInt8>, _ visit: (UInt64, Int64) -> Void) {
-        let timeKey = Array(#""time":"#.utf8), offsetKey = Array(#""offset":"#.utf8)
-        var i = 0
-        while let t = find(timeKey, in: bytes, from: i) {
-            var j = t + timeKey.count
-            var seconds: Int64 = 0, fraction: Int64 = 0, digits = 0
-            while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 { seconds = seconds * 10 + Int64(bytes[j] - 48); j += 1 }
-            if j < bytes.count, bytes[j] == UInt8(ascii: ".") {
-                j += 1
-                while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 { fraction = fraction * 10 + Int64(bytes[j] - 48); digits += 1; j += 1 }
+        guard let base = bytes.baseAddress else { return }
+        let end = base + bytes.count
+        var position = base + ticksPrefix.count
+        let data: StaticString = #","data":["#
+        guard matches(data, at: position, end: end) else { return }
+        position += data.utf8CodeUnitCount
+        while matches(#"{"token":"#, at: position, end: end) {
+            guard let found = memchr(position, Int32(UInt8(ascii: "}")), end - position) else { return }
+            let close = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
+            // Backwards: the offset's digits, `,"offset":`, the time's digits and point, `,"time":`.
+            var p = close
+            var offset: UInt64 = 0, scale: UInt64 = 1
+            while p > position, (p - 1).pointee &- 48 < 10 {
+                p -= 1
+                offset &+= UInt64(p.pointee &- 48) &* scale
+                scale &*= 10
             }
-            while digits < 9 { fraction *= 10; digits += 1 }
-            guard let o = find(offsetKey, in: bytes, from: j) else { return }
-            var k = o + offsetKey.count, offset: UInt64 = 0
-            while k < bytes.count, bytes[k] >= 48, bytes[k] <= 57 { offset = offset * 10 + UInt64(bytes[k] - 48); k += 1 }
-            visit(offset, seconds * 1_000_000_000 + fraction)
-            i = k
+            guard scale > 1, p - position >= 10, matches(#","offset":"#, at: p - 10, end: end) else { return }
+            p -= 10
+            var nanos: Int64 = 0, digitScale: Int64 = 1, fractionDigits = -1, digits = 0
+            while p > position {
+                let byte = (p - 1).pointee
+                if byte == UInt8(ascii: "."), fractionDigits < 0 {
+                    fractionDigits = digits
+                } else if byte &- 48 < 10 {
+                    nanos &+= Int64(byte &- 48) &* digitScale
+                    digitScale &*= 10
+                    digits += 1
+                } else {
+                    break
+                }
+                p -= 1
+            }
+            guard digits > 0, p - position >= 8, matches(#","time":"#, at: p - 8, end: end) else { return }
+            // `nanos` holds all the digits as one integer: scale it to nanoseconds.
+            let fraction = max(0, fractionDigits)
+            var time = nanos
+            if fraction < 9 {
+                for _ in fraction..<9 { time &*= 10 }
+            } else {
+                for _ in 9..<fraction { time /= 10 }
+            }
+            visit(offset, time)
+            position = close + 1
+            if position < end, position.pointee == UInt8(ascii: ",") { position += 1 }
         }
+    }
+
+    /// Whether the bytes at `position` are exactly `literal`.
+    static func matches(_ literal: StaticString, at position: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        return end - position >= count && memcmp(position, literal.utf8Start, count) == 0
     }
 
     /// The first index of `needle` at or after `start` (glibc's `memmem`, which is vectorized).
