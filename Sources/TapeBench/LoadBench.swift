@@ -39,6 +39,7 @@ struct LoadBench {
         try wrkScript(paths: paths, key: stream.key).write(toFile: script, atomically: true, encoding: .utf8)
 
         let client = try stream.openSessions(port: port)
+        client.beginEdge()
         let start = try StreamBench.acceptedEnd(port: port)
         client.openWindow(at: start)
         let sampler = ResidentSetSampler(pid: tape)
@@ -46,6 +47,7 @@ struct LoadBench {
         let began = Date()
         note("wrk -c\(connections) for \(seconds) s over \(paths.count) paths, \(sessions) sessions streaming, feed at \(rate) ticks/s")
         let http = try HTTPBench.wrk(url: "http://127.0.0.1:\(port)", connections: connections, seconds: seconds, script: script)
+        client.beginEdge()
         let end = try StreamBench.acceptedEnd(port: port)
         let elapsed = Date().timeIntervalSince(began)
         let samples = sampler.stop()
@@ -55,7 +57,7 @@ struct LoadBench {
         let (tally, readers) = client.finish()
         stop(tape, signal: SIGTERM)
         stopped = true
-        let (ticks, expected, lost, _) = try StreamBench.losses(of: readers, logDirectory: root + "/data/log", window: start..<end)
+        let (ticks, expected, lost, extra) = try StreamBench.losses(of: readers, logDirectory: root + "/data/log", window: start..<end)
 
         // RSS after the warm-up against RSS at the end.
         let warmUp = max(5, Double(seconds) / 6)
@@ -77,7 +79,7 @@ struct LoadBench {
         print("""
         {"bench":"load","seconds":\(round3(elapsed)),"connections":\(connections),"paths":\(paths.count),"sessions":\(sessions),\
         "feed_rate":\(rate),"http_requests":\(http.requests),"http_rps":\(Int(http.rps)),"http_p99_ms":\(round3(http.p99ms)),\
-        "http_errors":\(http.errors),"ws_expected":\(expected),"ws_received":\(tally.inWindow),"ws_lost":\(lost),\
+        "http_errors":\(http.errors),"ws_expected":\(expected),"ws_received":\(tally.inWindow),"ws_lost":\(lost),"ws_extra":\(extra),\
         "ws_closed":\(tally.closed),"ws_latency_p99_ms":\(round3(wsP99)),"ingest_ticks_per_s":\(Int(ingest)),\
         "rss_warm_kb":\(warm.kilobytes),"rss_end_kb":\(last.kilobytes),"rss_peak_kb":\(peak),"rss_growth_pct":\(round3(growth))}
         """)

@@ -24,11 +24,13 @@ struct StreamBench {
         var stopped = false
         defer { if !stopped { stop(tape, signal: SIGTERM) } }
         let client = try openSessions(port: port)
+        client.beginEdge()
         let start = try Self.acceptedEnd(port: port)
         client.openWindow(at: start)
         let began = Date()
         note("measuring for \(seconds) s from offset \(start)")
         usleep(UInt32(seconds) * 1_000_000)
+        client.beginEdge()
         let end = try Self.acceptedEnd(port: port)
         let elapsed = Date().timeIntervalSince(began)
         client.closeWindow(at: end)
@@ -99,8 +101,8 @@ struct StreamBench {
     }
 
     /// What the sessions should have got in the window (each the window's ticks of its tokens,
-    /// per the log), how many of those they did not get, and how many more they got than they
-    /// should (another session's ticks, a duplicate: never expected); also the window's ticks in all.
+    /// per the log), how many of those they did not get, and how many they got that they should
+    /// not have (beyond those, or another session's token at any time); also the window's ticks in all.
     static func losses(of sessions: [StreamBenchClient.Session], logDirectory: String,
                        window: Range<UInt64>) throws -> (ticks: UInt64, expected: UInt64, lost: UInt64, extra: UInt64) {
         var perToken: [UInt32: UInt64] = [:]
@@ -110,14 +112,15 @@ struct StreamBench {
             ticks += 1
             return true
         }
-        var lost: UInt64 = 0, expected: UInt64 = 0, extra: UInt64 = 0
+        var lost: UInt64 = 0, expected: UInt64 = 0, extra: UInt64 = 0, foreign: UInt64 = 0
         for session in sessions {
             let should = session.tokens.reduce(0) { $0 + (perToken[$1] ?? 0) }
             expected += should
             lost += should > session.receivedInWindow ? should - session.receivedInWindow : 0
             extra += session.receivedInWindow > should ? session.receivedInWindow - should : 0
+            foreign += session.foreign
         }
-        return (ticks, expected, lost, extra)
+        return (ticks, expected, lost, extra + foreign)
     }
 
     /// The `q` quantile of the window's latencies, in milliseconds (10 µs buckets).

@@ -13,6 +13,13 @@ final class StreamBenchClient: @unchecked Sendable {
     final class Session: @unchecked Sendable {
         let fd: Int32
         let tokens: [UInt32]
+        /// `tokens` as a set, to catch a tick of another token.
+        let subscribed: Set<UInt32>
+        /// Ticks of tokens this session did not subscribe to (another session's): must stay 0.
+        var foreign: UInt64 = 0
+        /// Offsets received while a window edge was being read off the server (see `beginEdge()`),
+        /// and the latency bucket of each counted one: settled against the edge in `finish()`.
+        var edgeTicks: [(offset: UInt64, bucket: Int?)] = []
         var buffer: [UInt8] = []
         var isSubscribed = false
         var lastOffset: UInt64 = 0
@@ -22,6 +29,7 @@ final class StreamBenchClient: @unchecked Sendable {
         init(fd: Int32, tokens: [UInt32]) {
             self.fd = fd
             self.tokens = tokens
+            subscribed = Set(tokens)
         }
     }
 
@@ -41,6 +49,9 @@ final class StreamBenchClient: @unchecked Sendable {
     /// The measurement window in log offsets, [start, end); end is `UInt64.max` while open.
     private let windowStart = Atomic<UInt64>(UInt64.max)
     private let windowEnd = Atomic<UInt64>(UInt64.max)
+    /// Set while an edge of the window is being read from the server: ticks received meanwhile
+    /// may fall on either side of it, so their offsets are kept and settled afterwards.
+    private let isAtEdge = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     private var threads: [Thread] = []
     private let tallies = Mutex<[Tally]>([])
@@ -90,8 +101,18 @@ final class StreamBenchClient: @unchecked Sendable {
     /// Sessions whose `subscribed` answer has arrived.
     var subscribedCount: Int { subscribed.load(ordering: .acquiring) }
 
-    func openWindow(at offset: UInt64) { windowStart.store(offset, ordering: .releasing) }
-    func closeWindow(at offset: UInt64) { windowEnd.store(offset, ordering: .releasing) }
+    /// Call before reading a window edge (the log's end) off the server, then `openWindow` or
+    /// `closeWindow` with it: ticks that arrive between the read and the call are counted on the
+    /// right side of the edge (a tick past the end is not counted; one at or past the start is).
+    func beginEdge() { isAtEdge.store(true, ordering: .releasing) }
+    func openWindow(at offset: UInt64) {
+        windowStart.store(offset, ordering: .releasing)
+        isAtEdge.store(false, ordering: .releasing)
+    }
+    func closeWindow(at offset: UInt64) {
+        windowEnd.store(offset, ordering: .releasing)
+        isAtEdge.store(false, ordering: .releasing)
+    }
 
     /// Stops the readers and returns the merged tally and the sessions.
     func finish() -> (Tally, [Session]) {
@@ -105,6 +126,21 @@ final class StreamBenchClient: @unchecked Sendable {
             total.closed += tally.closed
             total.maxLatencyNanos = max(total.maxLatencyNanos, tally.maxLatencyNanos)
             for i in tally.latency.indices where tally.latency[i] > 0 { total.latency[i] += tally.latency[i] }
+        }
+        // Settle the ticks received at the edges: one before `openWindow` at or past the start
+        // counts; one counted before `closeWindow` at or past the end does not.
+        let start = windowStart.load(ordering: .acquiring), end = windowEnd.load(ordering: .acquiring)
+        for session in groups.joined() {
+            for (offset, bucket) in session.edgeTicks {
+                if let bucket, offset >= end {
+                    session.receivedInWindow -= 1
+                    total.inWindow -= 1
+                    total.latency[bucket] -= 1
+                } else if bucket == nil, offset >= start, offset < end {
+                    session.receivedInWindow += 1
+                    total.inWindow += 1
+                }
+            }
         }
         for session in groups.joined() { close(session.fd) }
         return (total, Array(groups.joined()))
@@ -160,6 +196,9 @@ final class StreamBenchClient: @unchecked Sendable {
     private func consumeFrames(_ buffer: UnsafeBufferPointer<UInt8>, of session: Session, into tally: inout Tally) -> Int {
         var position = 0
         let now = Self.realtimeNanos()
+        // The edge flag first: once it reads false after `openWindow`/`closeWindow`, the edge it
+        // set is visible too.
+        let isAtEdge = isAtEdge.load(ordering: .acquiring)
         let start = windowStart.load(ordering: .acquiring), end = windowEnd.load(ordering: .acquiring)
         while buffer.count - position >= 2 {
             var length = Int(buffer[position + 1] & 0x7F)
@@ -179,16 +218,22 @@ final class StreamBenchClient: @unchecked Sendable {
             guard buffer[payload.lowerBound - header] & 0x0F == 1 else { continue }  // text frames only
             let bytes = UnsafeBufferPointer(rebasing: buffer[payload])
             if Self.hasPrefix(bytes, Self.ticksPrefix) {
-                Self.scanTicks(bytes) { offset, time in
+                Self.scanTicks(bytes) { token, offset, time in
                     tally.ticks += 1
+                    if !session.subscribed.contains(token) { session.foreign += 1 }
                     if offset <= session.lastOffset { session.outOfOrder += 1; tally.outOfOrder += 1 }
                     session.lastOffset = offset
-                    guard offset >= start, offset < end else { return }
+                    guard offset >= start, offset < end else {
+                        if isAtEdge { session.edgeTicks.append((offset, nil)) }
+                        return
+                    }
                     session.receivedInWindow += 1
                     tally.inWindow += 1
                     let latency = max(0, now - time)
                     tally.maxLatencyNanos = max(tally.maxLatencyNanos, latency)
-                    tally.latency[min(tally.latency.count - 1, Int(latency / 10_000))] += 1
+                    let bucket = min(tally.latency.count - 1, Int(latency / 10_000))
+                    tally.latency[bucket] += 1
+                    if isAtEdge { session.edgeTicks.append((offset, bucket)) }
                 }
             } else if Self.hasPrefix(bytes, Self.subscribedPrefix), !session.isSubscribed {
                 session.isSubscribed = true
@@ -207,7 +252,7 @@ final class StreamBenchClient: @unchecked Sendable {
     /// Each object's end is found with `memchr` and its last two fields are read backwards from
     /// there, their keys checked: a message of another shape stops the scan, and its ticks count
     /// as lost (the bench reads ltp mode, whose shape this is).
-    static func scanTicks(_ bytes: UnsafeBufferPointer<UInt8>, _ visit: (UInt64, Int64) -> Void) {
+    static func scanTicks(_ bytes: UnsafeBufferPointer<UInt8>, _ visit: (_ token: UInt32, _ offset: UInt64, _ time: Int64) -> Void) {
         guard let base = bytes.baseAddress else { return }
         let end = base + bytes.count
         var position = base + ticksPrefix.count
@@ -250,7 +295,14 @@ final class StreamBenchClient: @unchecked Sendable {
             } else {
                 for _ in 9..<fraction { time /= 10 }
             }
-            visit(offset, time)
+            // The token, forwards from the object's start.
+            var token: UInt32 = 0
+            var t = position + 9
+            while t < close, t.pointee &- 48 < 10 {
+                token = token &* 10 &+ UInt32(t.pointee &- 48)
+                t += 1
+            }
+            visit(token, offset, time)
             position = close + 1
             if position < end, position.pointee == UInt8(ascii: ",") { position += 1 }
         }
