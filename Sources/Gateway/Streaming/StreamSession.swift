@@ -22,11 +22,7 @@ final class StreamSession: @unchecked Sendable {
     /// The message being built: what every delivery touches. Behind a pointer, because each
     /// access to a class's stored property is an exclusivity check at run time, which at
     /// millions of deliveries a second cost a fifth of the hub thread; the session owns it.
-    private let batchStorage: UnsafeMutablePointer<Batch>
-    private var batch: Batch {
-        _read { yield batchStorage.pointee }
-        _modify { yield &batchStorage.pointee }
-    }
+    private let batch: UnsafeMutablePointer<Batch>
     /// A message the queue refused, retried before anything else, and its tick count.
     private var refused: (message: StreamMessage, count: Int)?
     /// While congested: the latest fragment of each token, in the order tokens first ticked.
@@ -88,39 +84,39 @@ final class StreamSession: @unchecked Sendable {
         self.protocolName = protocolName
         self.socket = socket
         self.encoding = encoding
-        batchStorage = .allocate(capacity: 1)
-        batchStorage.initialize(to: Batch(head: encoding.head, separator: encoding.separator))
+        batch = .allocate(capacity: 1)
+        batch.initialize(to: Batch(head: encoding.head, separator: encoding.separator))
         lastSend = now
     }
 
     deinit {
-        batchStorage.pointee.message.free()
-        batchStorage.deinitialize(count: 1)
-        batchStorage.deallocate()
+        batch.pointee.message.free()
+        batch.deinitialize(count: 1)
+        batch.deallocate()
     }
 
     /// Whether the hub's `waiting` list holds this session.
     var isWaiting: Bool {
-        get { batch.isWaiting }
-        set { batch.isWaiting = newValue }
+        get { batch.pointee.isWaiting }
+        set { batch.pointee.isWaiting = newValue }
     }
 
     /// Since when the oldest tick waits, while `isWaiting`.
-    var pendingSince: UInt64 { batch.pendingSince }
+    var pendingSince: UInt64 { batch.pointee.pendingSince }
 
     /// Whether any tick waits to be sent.
-    var hasPending: Bool { batch.count > 0 || refused != nil || !latestOrder.isEmpty }
+    var hasPending: Bool { batch.pointee.count > 0 || refused != nil || !latestOrder.isEmpty }
 
     /// Bytes waiting (roughly: the conflated fragments are not counted).
-    var pendingBytes: Int { batch.message.payloadCount }
+    var pendingBytes: Int { batch.pointee.message.payloadCount }
 
     /// Ticks waiting, for the dropped count when the session is closed.
-    var pendingCount: Int { batch.count + (refused?.count ?? 0) + latestOrder.count }
+    var pendingCount: Int { batch.pointee.count + (refused?.count ?? 0) + latestOrder.count }
 
     /// Queues one tick's fragment; true when the session has to join the hub's `waiting` list.
     @inline(__always)
     func add(_ fragment: UnsafeRawBufferPointer, token: UInt32, now: UInt64) -> Bool {
-        switch batch.add(fragment, now: now) {
+        switch batch.pointee.add(fragment, now: now) {
         case .added: return false
         case .addedFirst: return true
         case .congested:
@@ -140,25 +136,25 @@ final class StreamSession: @unchecked Sendable {
 
     /// Marks the session as in the hub's `waiting` list since `now` (a congested session retried later).
     func startWaiting(now: UInt64) {
-        batch.isWaiting = true
-        batch.pendingSince = now
+        batch.pointee.isWaiting = true
+        batch.pointee.pendingSince = now
     }
 
     /// Hands what waits to the socket: the refused message, the message being built, then the
     /// conflated ticks. Returns false when the queue is still full and the session has been
     /// congested longer than `patience` nanoseconds.
     func flush(now: UInt64, patience: UInt64) -> Bool {
-        batch.isWaiting = false
+        batch.pointee.isWaiting = false
         if let (message, ticks) = refused {
             guard send(message, ticks: ticks, now: now) else { return keepsUp(now, patience) }
             refused = nil
         }
-        if batch.count > 0 {
-            encoding.finish(&batch.message, count: batch.count)
-            let ready = batch.message.message(isBinary: encoding.isBinary)
-            let ticks = batch.count
-            batch.message.removeAll()
-            batch.count = 0
+        if batch.pointee.count > 0 {
+            encoding.finish(&batch.pointee.message, count: batch.pointee.count)
+            let ready = batch.pointee.message.message(isBinary: encoding.isBinary)
+            let ticks = batch.pointee.count
+            batch.pointee.message.removeAll()
+            batch.pointee.count = 0
             guard send(ready, ticks: ticks, now: now) else {
                 refused = (ready, ticks)
                 return keepsUp(now, patience)
@@ -172,7 +168,7 @@ final class StreamSession: @unchecked Sendable {
             latest.removeAll(keepingCapacity: true)
             latestOrder.removeAll(keepingCapacity: true)
         }
-        batch.isCongested = false
+        batch.pointee.isCongested = false
         return true
     }
 
@@ -186,8 +182,8 @@ final class StreamSession: @unchecked Sendable {
         case .closed:
             return true
         case .queueFull:
-            if !batch.isCongested {
-                batch.isCongested = true
+            if !batch.pointee.isCongested {
+                batch.pointee.isCongested = true
                 congestedSince = now
             }
             return false
@@ -195,6 +191,6 @@ final class StreamSession: @unchecked Sendable {
     }
 
     private func keepsUp(_ now: UInt64, _ patience: UInt64) -> Bool {
-        !batch.isCongested || now &- congestedSince < patience
+        !batch.pointee.isCongested || now &- congestedSince < patience
     }
 }
