@@ -109,7 +109,7 @@ public final class TapeServer: Sendable {
         signalsRunner = try runner(signals)
         alerts = AlertsProjection()
         alertsRunner = try runner(alerts)
-        // At full rate a checkpoint every 100,000 entries would stall evaluation every second (see the parameter);
+        // At full rate a checkpoint every 100,000 entries would encode every rule every second (see the parameter);
         // every 10 s is enough: a restart evaluates at most that much again.
         alertEngine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: databasePath,
                                   liveCheckpointInterval: AlertEngine.serverLiveCheckpointInterval)

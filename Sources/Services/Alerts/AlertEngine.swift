@@ -113,9 +113,9 @@ public final class AlertEngine: @unchecked Sendable {
     ///   - checkpointEvery: entries between checkpoints while catching up; when idle, it checkpoints
     ///     after `idleCheckpointDelay`.
     ///   - liveCheckpointInterval: while ticks keep coming, the least time between two checkpoints.
-    ///     A checkpoint snapshots the rule state, and the next evaluation then copies it (100,000
-    ///     rules: tens of milliseconds on the engine thread, which firings wait behind); a restart
-    ///     evaluates again what came after the last checkpoint, so this trades stalls for restart time.
+    ///     Each one encodes and commits every rule (megabytes for 100,000 rules) beside evaluation;
+    ///     a restart evaluates again what came after the last checkpoint, so this trades that work
+    ///     for restart time.
     public init(log: EventLog, reader: any LogSource, databasePath: String, batchSize: Int = 4096,
                 checkpointEvery: UInt64 = 100_000, idleCheckpointDelay: Duration = .seconds(5),
                 liveCheckpointInterval: Duration = .zero,

@@ -12,7 +12,7 @@ extension AlertEvaluator {
 
     /// The state as bytes.
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 64 + lastTicks.count * 24 + rules.count * 96)
+        var w = ByteWriter(capacity: 64 + lastTicks.count * 24 + alertCount * 96)
         w.write(Self.stateFormat)
         w.writeVarint(UInt64(lastTicks.count))
         for token in lastTicks.keys.sorted() {
@@ -21,9 +21,9 @@ extension AlertEvaluator {
         }
         w.writeVarint(UInt64(retired.count))
         for id in retired.sorted() { w.writeVarint(id) }
-        w.writeVarint(UInt64(rules.count))
-        for id in rules.keys.sorted() {
-            let s = rules[id]!
+        w.writeVarint(UInt64(alertCount))
+        for id in alertIDs {
+            let s = state(of: id)!
             // The rule with its id, owner and version, in the log's own encoding.
             var time = Timestamp.zero
             let change = AlertChange(alertID: s.alertID, userID: s.userID, version: s.version, rule: s.rule)
@@ -54,7 +54,7 @@ extension AlertEvaluator {
             }
             var retired: Set<UInt64> = []
             for _ in try 0..<Self.count(&r) { retired.insert(try r.readVarint()) }
-            var rules: [UInt64: RuleState] = [:]
+            var rules: [RuleState] = []
             for _ in try 0..<Self.count(&r) {
                 var time = Timestamp.zero
                 let position = r.position
@@ -68,7 +68,7 @@ extension AlertEvaluator {
                 state.lastFiring = try Self.readOptional(&r).map(Timestamp.init(rawValue:))
                 state.firings = try r.readVarint()
                 for _ in try 0..<Self.count(&r) { state.window.append(try Self.readPoint(&r)) }
-                rules[alertID] = state
+                rules.append(state)
             }
             guard r.isAtEnd else { throw AlertStateError(position: r.position, reason: "trailing bytes after the alert evaluator state") }
             return AlertEvaluator(rules: rules, lastTicks: lastTicks, retired: retired)

@@ -255,6 +255,27 @@ struct CrossingCase: CustomTestStringConvertible, Sendable {
         #expect(resumed.encoded() == whole.encoded())
     }
 
+    @Test(arguments: [14, 15] as [UInt64])
+    func aSnapshotKeepsItsStateWhileTheEvaluatorGoesOn(seed: UInt64) {
+        // What the engine's background checkpoint relies on: a copy taken between two entries
+        // encodes the same bytes after the original has evaluated (and fired, and slid pct
+        // windows) further; rules live in per-token groups, copied one at a time as ticks touch them.
+        let script = AlertScript.random(seed: seed, events: 1_500)
+        var evaluator = AlertEvaluator()
+        var rng = SplitMix64(seed: seed)
+        var cut = 0
+        while cut < script.entries.count {
+            let next = min(script.entries.count, cut + rng.next(in: 1...300))
+            let snapshot = evaluator, before = evaluator.encoded()
+            for entry in script.entries[cut..<next] { _ = evaluator.apply(entry) }
+            #expect(snapshot.encoded() == before)
+            cut = next
+        }
+        var whole = AlertEvaluator()
+        for entry in script.entries { _ = whole.apply(entry) }
+        #expect(evaluator.encoded() == whole.encoded())
+    }
+
     @Test func aDamagedStateIsRefusedNotMisread() {
         var script = AlertScript()
         script.create(1, pct(5, window: 60))
