@@ -112,25 +112,10 @@ struct CandleFold {
     /// Slots of the tokens that first ticked since the last publish.
     var newSlots: Range<Int> { publishedSlots..<tokens.count }
 
-    /// Every bar changed since the last publish, with its series, in the order of the candles
-    /// table's key (token, resolution, time): SQLite then writes each B-tree page once, in
-    /// order, instead of seeking for every row (a rebuild writes a million of them).
-    func forEachChangedBar(_ body: (_ series: Int, _ bar: CandleBar) throws -> Void) rethrows {
-        var changed = changedBars.map { (series: $0.key.series, bar: $0.value) }
-        changed.reserveCapacity(changed.count + changedOpenSeries.count)
-        for series in changedOpenSeries { changed.append((series, openBars[series])) }
-        let resolutions = Self.resolutionCount
-        changed.sort { a, b in
-            let tokenA = tokens[a.series / resolutions], tokenB = tokens[b.series / resolutions]
-            if tokenA != tokenB { return tokenA < tokenB }
-            return a.series != b.series ? a.series < b.series : a.bar.time < b.bar.time
-        }
-        for (series, bar) in changed { try body(series, bar) }
-    }
-
     /// Calls `body` for each changed bar that is not its series' newest (a bar a newer one
     /// closed, or an older bar a late tick changed), and then `open` for each changed newest bar,
-    /// each in token, series and time order.
+    /// each in the order of its table's key (token, resolution, time): SQLite then writes each
+    /// B-tree page once, in order, instead of seeking for every row (a rebuild writes a million).
     func forEachChangedBar(closed body: (_ series: Int, _ bar: CandleBar) throws -> Void,
                            open: (_ series: Int, _ bar: CandleBar) throws -> Void) rethrows {
         let resolutions = Self.resolutionCount

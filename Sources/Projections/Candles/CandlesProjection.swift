@@ -183,7 +183,8 @@ public final class CandlesProjection: TickFolding, @unchecked Sendable {
         var w = ByteWriter(capacity: 4096)
         let tokens = fold.tokens
         var changed: [Int: [CandleBar]] = [:]
-        fold.forEachChangedBar { series, bar in changed[series, default: []].append(bar) }
+        let collect = { (series: Int, bar: CandleBar) in changed[series, default: []].append(bar) }
+        fold.forEachChangedBar(closed: collect, open: collect)
         for slot in tokens.indices.sorted(by: { tokens[$0] < tokens[$1] }) {
             w.bytes.removeAll(keepingCapacity: true)
             w.writeVarint(UInt64(tokens[slot]))
