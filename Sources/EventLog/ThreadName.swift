@@ -10,7 +10,7 @@ public func nameCurrentThread(_ name: String) {
 /// Lowers the calling thread's CPU priority (its nice value, by `niceness` steps), so that
 /// when the cores are busy the scheduler runs latency-bound threads (the feed, streaming,
 /// the event loops, alerts) first and this thread with what is left. For bulk work whose
-/// delay nobody waits on: folding projections, rebuilds, replays. Failure is harmless.
+/// delay nobody waits on: the projection runners use it. Failure is harmless.
 public func lowerCurrentThreadPriority(by niceness: Int32 = 10) {
     // On Linux a thread is a task with its own nice value; `who` 0 would be the whole process.
     let thread = id_t(gettid())

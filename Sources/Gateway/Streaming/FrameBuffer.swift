@@ -1,6 +1,6 @@
 /// A WebSocket data message built in place: the payload is written after room for the longest
-/// frame header, which `frame(_:)` fills in, so the finished frame is one copy away from the wire
-/// (no framing copy on the event loop).
+/// frame header, which `message(isBinary:)` fills in, so the finished frame is one copy away
+/// from the wire (no framing copy on the event loop).
 ///
 /// Like `ByteBuffer`, a value whose memory its creator owns: call `free()` exactly once.
 public struct FrameBuffer {
@@ -28,6 +28,18 @@ public struct FrameBuffer {
     public mutating func append(_ bytes: UnsafeRawBufferPointer) { storage.append(bytes) }
     public mutating func append(_ bytes: [UInt8]) { storage.append(bytes) }
     public mutating func append(_ byte: UInt8) { storage.append(byte) }
+
+    /// Appends the `index`th fragment (0-based) of a message laid out as `head`, then fragments
+    /// with `separator` between them (see `StreamEncoding`).
+    @inline(__always)
+    public mutating func append(fragment: UnsafeRawBufferPointer, index: Int, head: [UInt8], separator: UInt8?) {
+        if index == 0 {
+            storage.append(head)
+        } else if let separator {
+            storage.append(separator)
+        }
+        storage.append(fragment)
+    }
 
     /// Overwrites a payload byte already written.
     public mutating func set(_ byte: UInt8, atPayload index: Int) { storage.set(byte, at: Self.headerRoom + index) }

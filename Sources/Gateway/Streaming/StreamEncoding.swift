@@ -75,12 +75,7 @@ extension StreamEncoding {
 
     /// Appends the `index`th fragment (0-based) of the message being built in `message`.
     func append(_ fragment: UnsafeRawBufferPointer, to message: inout FrameBuffer, index: Int) {
-        if index == 0 {
-            message.append(head)
-        } else if let separator {
-            message.append(separator)
-        }
-        message.append(fragment)
+        message.append(fragment: fragment, index: index, head: head, separator: separator)
     }
 
     /// The message carrying `fragments`, in order.

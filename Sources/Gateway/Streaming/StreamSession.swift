@@ -64,12 +64,7 @@ final class StreamSession: @unchecked Sendable {
         /// Appends one tick's fragment to the message.
         mutating func add(_ fragment: UnsafeRawBufferPointer, now: UInt64) -> Outcome {
             guard !isCongested else { return .congested }
-            if count == 0 {
-                message.append(head)
-            } else if let separator {
-                message.append(separator)
-            }
-            message.append(fragment)
+            message.append(fragment: fragment, index: count, head: head, separator: separator)
             count += 1
             guard !isWaiting else { return .added }
             isWaiting = true
@@ -96,10 +91,7 @@ final class StreamSession: @unchecked Sendable {
     }
 
     /// Whether the hub's `waiting` list holds this session.
-    var isWaiting: Bool {
-        get { batch.pointee.isWaiting }
-        set { batch.pointee.isWaiting = newValue }
-    }
+    var isWaiting: Bool { batch.pointee.isWaiting }
 
     /// Since when the oldest tick waits, while `isWaiting`.
     var pendingSince: UInt64 { batch.pointee.pendingSince }
