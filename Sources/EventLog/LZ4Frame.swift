@@ -1,6 +1,6 @@
 import CLZ4
 
-/// Compresses record bytes into one standard LZ4 frame with a content checksum and size.
+/// Compresses record bytes into one standard LZ4 frame with block and content checksums and the content size.
 /// Holds a reusable LZ4F context: owned by one thread at a time (the appender under the log's lock).
 final class LZ4FrameEncoder {
     private var context: OpaquePointer?
@@ -12,6 +12,9 @@ final class LZ4FrameEncoder {
         preferences.frameInfo.blockSizeID = LZ4F_max64KB
         preferences.frameInfo.blockMode = LZ4F_blockLinked
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        // The content checksum alone misses damage that decodes to the same bytes (a flipped match
+        // offset that points at an identical run); a checksum of each compressed block does not.
+        preferences.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled
         preferences.frameInfo.frameType = LZ4F_frame
         preferences.compressionLevel = 0
     }
@@ -42,7 +45,7 @@ final class LZ4FrameEncoder {
     }
 }
 
-/// Decompresses one LZ4 frame, verifying its content checksum; owned by one reader thread at a time.
+/// Decompresses one LZ4 frame, verifying its checksums; owned by one reader thread at a time.
 final class LZ4FrameDecoder {
     private var context: OpaquePointer?
 

@@ -6,7 +6,7 @@ import Glibc
 /// What is copied is always a prefix of the log that ends at a batch boundary:
 /// - sealed segments are immutable, so they are copied whole;
 /// - the open segment is copied up to the end of its last complete batch whose header CRC, LZ4
-///   content checksum and records all check out, after an fdatasync of the source that makes those
+///   block and content checksums and records all check out, after an fdatasync of the source that makes those
 ///   batches durable there. A batch the writer is still writing fails the checks and ends the copy;
 ///   damage followed by valid batches is corruption and stops the copy.
 ///

@@ -40,7 +40,7 @@ public enum LogInspector {
         public var isClean: Bool { problems.isEmpty }
     }
 
-    /// Checks every batch (header CRC, offsets, LZ4 content checksum, every record) and every index.
+    /// Checks every batch (header CRC, offsets, LZ4 block and content checksums, every record) and every index.
     public static func verify(directory: String) throws -> VerifyReport {
         var report = VerifyReport()
         try walk(directory: directory, checkFrames: true, into: &report)
