@@ -25,6 +25,15 @@ public final class ProjectionRunner: @unchecked Sendable {
     private let runLock = NSLock()
     private var database: Database?
     private var nextOffset: UInt64 = 0
+    /// While live, a batch with nothing the projection reads (most of a live log is ticks, which
+    /// most projections skip) only moves the checkpoint. That commit waits until this long after
+    /// the last one, the next batch that changes rows, or the stop: an idle projection commits
+    /// about once a second instead of once per append. Resuming from an older checkpoint re-reads
+    /// only entries that change nothing, so the state after a crash is the same.
+    private let idleCheckpointInterval: Duration
+    /// When the runner last committed, and whether `nextOffset` is ahead of the checkpoint on disk.
+    private var lastCommitAt = ContinuousClock.now
+    private var isCheckpointBehind = false
     /// The next offset as of the last health update, for `waitUntilApplied` (condition variable, no polling).
     private let published = Monitor<UInt64>(0)
     private var lastAppliedTime: Timestamp?
@@ -45,9 +54,12 @@ public final class ProjectionRunner: @unchecked Sendable {
     /// - Parameters:
     ///   - databasePath: usually `data/projections.sqlite`; the runner opens its own connection.
     ///   - batchSize: entries per transaction.
+    ///   - idleCheckpointInterval: while live, how long a checkpoint that only passes over entries
+    ///     the projection does not read may wait for its commit.
     ///   - clock: wall clock for `health.updatedAt` only; never reaches `apply`.
     public init(projection: any Projection, log: any LogSource, databasePath: String, batchSize: Int = 10_000,
                 tailTimeout: Duration = .milliseconds(200), liveCommitInterval: Duration = .zero,
+                idleCheckpointInterval: Duration = .seconds(1),
                 clock: @escaping @Sendable () -> Timestamp = ProjectionRunner.systemClock) {
         precondition(batchSize > 0, "batchSize must be positive")
         self.projection = projection
@@ -56,6 +68,7 @@ public final class ProjectionRunner: @unchecked Sendable {
         self.batchSize = batchSize
         self.tailTimeout = tailTimeout
         self.liveCommitInterval = liveCommitInterval
+        self.idleCheckpointInterval = idleCheckpointInterval
         self.clock = clock
         shared = Mutex(Shared(health: ProjectionHealth(
             name: projection.name, version: projection.version, state: .catchingUp,
@@ -199,11 +212,12 @@ public final class ProjectionRunner: @unchecked Sendable {
                     // what is there in one transaction: what arrives meanwhile waits for the next interval.
                     if liveCommitInterval > .zero {
                         waitForStop(timeout: liveCommitInterval)
-                        try applyAvailableBatches(before: try waitForLog(beyond: nextOffset, timeout: .zero))
+                        try applyAvailableBatches(before: try waitForLog(beyond: nextOffset, timeout: .zero), isLive: true)
                     } else {
-                        try applyAvailableBatches()
+                        try applyAvailableBatches(isLive: true)
                     }
                 }
+                try commitCheckpointIfBehind()
                 setState(.stopped)
             } catch {
                 // Health already holds the failure; say it where an operator looks, too.
@@ -234,11 +248,11 @@ public final class ProjectionRunner: @unchecked Sendable {
 
     /// Applies batches until the log has no more (or a stop); a commit refused for want of space is
     /// tried again after a pause that doubles up to 8 s, so the runner carries on when space returns.
-    private func applyAvailableBatches(before end: UInt64 = .max) throws {
+    private func applyAvailableBatches(before end: UInt64 = .max, isLive: Bool = false) throws {
         var pause = Duration.seconds(1)
         while !isStopRequested {
             do {
-                guard try applyNextBatch(before: end) else { return }
+                guard try applyNextBatch(before: end, mayDeferCheckpoint: isLive) else { return }
                 pause = .seconds(1)
             } catch is CommitRefused {
                 waitForStop(timeout: pause)
@@ -331,7 +345,9 @@ public final class ProjectionRunner: @unchecked Sendable {
     // MARK: batches
 
     /// Applies and commits one batch of entries before `end`; false when the log had nothing new.
-    private func applyNextBatch(before end: UInt64 = .max) throws -> Bool {
+    /// With `mayDeferCheckpoint`, a batch that changes nothing may leave its commit to a later one
+    /// (`idleCheckpointInterval`).
+    private func applyNextBatch(before end: UInt64 = .max, mayDeferCheckpoint: Bool = false) throws -> Bool {
         guard let db = database, nextOffset < end else { return false }
         let limit = Int(min(UInt64(batchSize), end - nextOffset))
         let entries: [LogEntry]
@@ -350,6 +366,11 @@ public final class ProjectionRunner: @unchecked Sendable {
         }
         guard newNext > nextOffset else { return false }
         let isDense = projection.consumedTypes == nil
+        if mayDeferCheckpoint, entries.isEmpty, !isDense, ContinuousClock.now - lastCommitAt < idleCheckpointInterval {
+            isCheckpointBehind = true
+            advance(to: newNext, lastEntry: nil)
+            return true
+        }
         var expected = nextOffset
         for entry in entries {
             guard isDense ? entry.offset == expected : (entry.offset >= expected && entry.offset < newNext) else {
@@ -385,12 +406,31 @@ public final class ProjectionRunner: @unchecked Sendable {
             throw CommitRefused(message: message)
         }
         shared.withLock { $0.health.retrying = nil }
+        lastCommitAt = .now
+        isCheckpointBehind = false
+        advance(to: newNext, lastEntry: entries.last)
+        return true
+    }
+
+    /// Moves past a batch whose entries are applied (and committed, or deferred) and publishes.
+    private func advance(to newNext: UInt64, lastEntry: LogEntry?) {
         nextOffset = newNext
         // Event-time lag is measured from the last entry looked at; one passed over unbuilt has no time to offer.
-        lastAppliedTime = entries.last.flatMap { $0.offset == newNext - 1 ? $0.time : nil }
+        lastAppliedTime = lastEntry.flatMap { $0.offset == newNext - 1 ? $0.time : nil }
         projection.publish(through: newNext)
         refreshHealth(state: nil)
-        return true
+    }
+
+    /// Writes a deferred checkpoint (before the runner thread stops).
+    private func commitCheckpointIfBehind() throws {
+        guard isCheckpointBehind, let db = database else { return }
+        do {
+            try db.transaction { try writeCheckpoint(nextOffset, db) }
+        } catch {
+            throw fail(ProjectionFailure(offset: nil, eventType: nil, message: "committing the checkpoint at \(nextOffset) failed: \(error)"))
+        }
+        lastCommitAt = .now
+        isCheckpointBehind = false
     }
 
     private func fail(_ failure: ProjectionFailure) -> ProjectionFailure {

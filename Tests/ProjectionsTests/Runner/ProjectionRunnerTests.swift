@@ -142,6 +142,54 @@ import Testing
         #expect(health.updatedAt == Timestamp(nanoseconds: 7))
     }
 
+    @Test func whileLiveACheckpointThatChangesNothingWaitsForTheNextCommitOrTheStop() throws {
+        let log = MemoryLog()
+        let tick = Event.tick(Tick(token: 1, price: 1, volume: 1))
+        for i in 0..<5 { log.append(tick, at: Int64(i)) }
+        let projection = TallyProjection(consumedTypes: EventTypeMask([.sessionClosed]))
+        let runner = ProjectionRunner(projection: projection, log: log, databasePath: databasePath, batchSize: 10,
+                                      tailTimeout: .milliseconds(20), idleCheckpointInterval: .seconds(3600))
+        let db = try Database(path: databasePath)
+        func checkpoint() throws -> Int64 {
+            let select = try db.prepare("SELECT offset FROM checkpoints WHERE name = 'tally'")
+            #expect(try select.step())
+            return select.int64(at: 0)
+        }
+        runner.start()
+        try waitUntil { runner.health.state == .live && runner.health.nextOffset == 5 }
+        #expect(try checkpoint() == 5)  // catching up commits every batch
+
+        // Ticks the projection does not read: applied and published, the commit deferred.
+        for i in 5..<8 { log.append(tick, at: Int64(i)) }
+        try waitUntil { runner.health.nextOffset == 8 }
+        #expect(try checkpoint() == 5)
+
+        // An entry it reads commits rows and the whole checkpoint together.
+        log.append(.sessionClosed(SessionClosed(sessionID: 1, reason: "test")), at: 8)
+        try waitUntil { runner.health.nextOffset == 9 }
+        #expect(try checkpoint() == 9)
+
+        // The stop writes what was deferred.
+        for i in 9..<11 { log.append(tick, at: Int64(i)) }
+        try waitUntil { runner.health.nextOffset == 11 }
+        #expect(try checkpoint() == 9)
+
+        // What a process that died now would resume from (the database as it is) reaches the
+        // same state as a clean build.
+        let resumed = TallyProjection(consumedTypes: EventTypeMask([.sessionClosed]))
+        let resumedDatabase = directory.file("resumed.sqlite")
+        try db.backup(to: resumedDatabase)
+        try ProjectionRunner(projection: resumed, log: log, databasePath: resumedDatabase).catchUp()
+        let clean = TallyProjection(consumedTypes: EventTypeMask([.sessionClosed]))
+        try ProjectionRunner(projection: clean, log: log, databasePath: directory.file("clean.sqlite")).catchUp()
+        #expect(resumed.contentHash() == clean.contentHash())
+        #expect(clean.counts == ["session_closed": 1])
+
+        runner.stop()
+        #expect(try checkpoint() == 11)
+        #expect(projection.contentHash() == clean.contentHash())
+    }
+
     @Test func lagCountsEventsAndEventTimeBehindTheNewestEntry() throws {
         let log = MemoryLog()
         for i in 0..<10 { log.append(.tick(Tick(token: 1, price: 1, volume: 1)), at: 1_000 + Int64(i) * 6) }

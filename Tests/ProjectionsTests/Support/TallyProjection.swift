@@ -16,9 +16,13 @@ final class TallyProjection: Projection {
     private(set) var published: UInt64?
     private(set) var appliedCount = 0
 
-    init(version: Int = 1, failAt: UInt64? = nil) {
+    /// The types it reads; nil: every entry.
+    let consumedTypes: EventTypeMask?
+
+    init(version: Int = 1, failAt: UInt64? = nil, consumedTypes: EventTypeMask? = nil) {
         self.version = version
         self.failAt = failAt
+        self.consumedTypes = consumedTypes
     }
 
     func migrate(_ db: Database) throws {
