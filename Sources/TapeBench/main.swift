@@ -43,9 +43,14 @@ let suites: [String: () throws -> [Figure]] = [
 ]
 /// `all` runs these; `load` is the soak test (`make soak`), run on its own.
 let order = ["log", "catalog", "feed", "http", "stream", "alerts", "replay", "rebuild"]
+let usage = "usage: tape-bench [\((order + ["load"]).joined(separator: "|"))|all] [--ticks N] [--sessions N] [--rate N] "
+    + "[--seconds N] [--connections N] [--results FILE]"
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(usage)
+    exit(0)
+}
 guard suite == "all" || suites[suite] != nil else {
-    print("usage: tape-bench [\((order + ["load"]).joined(separator: "|"))|all] [--ticks N] [--sessions N] [--rate N] "
-        + "[--seconds N] [--connections N] [--results FILE]")
+    print(usage)
     exit(64)
 }
 var summary = BenchSummary()
