@@ -54,13 +54,10 @@ final class KiteSessionHandler: WebSocketHandler, @unchecked Sendable {
     }
 
     private func subscribe(_ tokens: [UInt32], mode: StreamMode, sessionID: UInt64, socket: WebSocket) {
-        let unknown = tokens.filter { !isKnownToken($0) }
-        if !unknown.isEmpty {
-            sendError("not in the catalog: " + unknown.prefix(20).map(String.init).joined(separator: ", "), to: socket)
-        }
-        let known = tokens.filter(isKnownToken)
-        guard !known.isEmpty else { return }
-        hub.subscribe(sessionID: sessionID, tokens: known, mode: mode) { outcome, snapshot in
+        let requested = RequestedTokens(tokens, isKnown: isKnownToken)
+        if let message = requested.unknownMessage { sendError(message, to: socket) }
+        guard !requested.known.isEmpty else { return }
+        hub.subscribe(sessionID: sessionID, tokens: requested.known, mode: mode) { outcome, snapshot in
             // Under the hub's lock: the latest tick of each new token goes out before later ones.
             if !outcome.overLimit.isEmpty {
                 self.sendError("a connection may subscribe to \(self.hub.settings.maxTokensPerSession) instruments; \(outcome.overLimit.count) not subscribed", to: socket)

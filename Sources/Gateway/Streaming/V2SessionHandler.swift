@@ -51,13 +51,10 @@ final class V2SessionHandler: WebSocketHandler, @unchecked Sendable {
         case .success(.subscribe) where replay != nil, .success(.unsubscribe) where replay != nil:
             sendError("replay_session", "this session replays history: its tokens are the replay's; open another connection for live data", to: socket)
         case .success(.subscribe(let tokens, let mode)):
-            let unknown = tokens.filter { !isKnownToken($0) }
-            let known = tokens.filter(isKnownToken)
-            if !unknown.isEmpty {
-                sendError("unknown_token", "not in the catalog: " + unknown.prefix(20).map(String.init).joined(separator: ", "), to: socket)
-            }
-            guard !known.isEmpty else { return }
-            hub.subscribe(sessionID: sessionID, tokens: known, mode: mode) { outcome, snapshot in
+            let requested = RequestedTokens(tokens, isKnown: isKnownToken)
+            if let message = requested.unknownMessage { sendError("unknown_token", message, to: socket) }
+            guard !requested.known.isEmpty else { return }
+            hub.subscribe(sessionID: sessionID, tokens: requested.known, mode: mode) { outcome, snapshot in
                 // Runs under the hub's lock: these go out before any later tick of these tokens.
                 if !outcome.overLimit.isEmpty {
                     self.sendError("too_many_tokens", "a session may hold \(self.hub.settings.maxTokensPerSession) tokens; \(outcome.overLimit.count) not subscribed", to: socket)
