@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(name: "TapeBench", dependencies: ["EventLog", "Projections", "Services", "Gateway", "CSQLite", "CSystem"]),
 
         // What several test targets share: running the built `tape` and other processes.
-        .target(name: "TapeTestSupport", path: "Tests/TapeTestSupport"),
+        .target(name: "TapeTestSupport", dependencies: ["Gateway"], path: "Tests/TapeTestSupport"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "tape", "TapeTestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "tape", "TapeTestSupport"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Projections", "EventLog", "tape", "TapeTestSupport"]),

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Services
 import Testing
+import TapeTestSupport
 @testable import Gateway
 
 /// A real `TapeServer` on an ephemeral port with instruments 101…103 listed and two users with keys.
@@ -39,13 +40,7 @@ private final class AlertsFixture {
     }
 
     static func makeServer(_ directory: String) throws -> TapeServer {
-        var settings = TapeServer.Settings()
-        settings.dataDirectory = directory
-        settings.port = 0
-        settings.loopCount = 2
-        settings.durability = .never
-        settings.adminKey = adminKey
-        return try TapeServer(settings: settings)
+        try TapeServer(settings: .forTests(directory: directory, adminKey: adminKey))
     }
 
     /// Stops the server and starts another on the same data directory.

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Testing
+import TapeTestSupport
 @testable import Gateway
 
 /// A real `TapeServer` on an ephemeral port over a temporary data directory, with a few
@@ -16,12 +17,7 @@ final class StreamingFixture {
     init(configure: (inout TapeServer.Settings) -> Void = { _ in }) throws {
         directory = NSTemporaryDirectory() + "tape-streaming-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var settings = TapeServer.Settings()
-        settings.dataDirectory = directory
-        settings.port = 0
-        settings.loopCount = 2
-        settings.durability = .never
-        settings.adminKey = Self.adminKey
+        var settings = TapeServer.Settings.forTests(directory: directory, adminKey: Self.adminKey)
         configure(&settings)
         server = try TapeServer(settings: settings)
         let listedAt = time

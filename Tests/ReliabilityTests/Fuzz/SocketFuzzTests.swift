@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Testing
+import TapeTestSupport
 @testable import Gateway
 
 /// Mutated requests and WebSocket frames sent over real loopback sockets to a running `TapeServer`,
@@ -65,13 +66,7 @@ import Testing
     @Test func aServerFedMutatedRequestsAndFramesAnswersOrClosesEachAndStaysHealthy() throws {
         let directory = makeTemporaryDirectory("tape-socket-fuzz")
         defer { removeDirectory(directory) }
-        var settings = TapeServer.Settings()
-        settings.dataDirectory = directory
-        settings.port = 0
-        settings.loopCount = 2
-        settings.durability = .never
-        settings.adminKey = Self.adminKey
-        let server = try TapeServer(settings: settings)
+        let server = try TapeServer(settings: .forTests(directory: directory, adminKey: Self.adminKey))
         defer { server.stop(gracePeriod: .zero) }
         let listed = Timestamp(rawValue: 1_764_300_000_000_000_000)
         try server.log.append((101...105).map { token in
