@@ -32,7 +32,7 @@ public struct FrameBuffer {
     /// Appends the `index`th fragment (0-based) of a message laid out as `head`, then fragments
     /// with `separator` between them (see `StreamEncoding`).
     @inline(__always)
-    public mutating func append(fragment: UnsafeRawBufferPointer, index: Int, head: [UInt8], separator: UInt8?) {
+    public mutating func append(fragment: UnsafeRawBufferPointer, index: Int, head: UnsafeRawBufferPointer, separator: UInt8?) {
         if index == 0 {
             storage.append(head)
         } else if let separator {

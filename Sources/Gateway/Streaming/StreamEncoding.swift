@@ -75,7 +75,7 @@ extension StreamEncoding {
 
     /// Appends the `index`th fragment (0-based) of the message being built in `message`.
     func append(_ fragment: UnsafeRawBufferPointer, to message: inout FrameBuffer, index: Int) {
-        message.append(fragment: fragment, index: index, head: head, separator: separator)
+        head.withUnsafeBytes { message.append(fragment: fragment, index: index, head: $0, separator: separator) }
     }
 
     /// The message carrying `fragments`, in order.

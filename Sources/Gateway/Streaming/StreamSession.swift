@@ -43,8 +43,9 @@ final class StreamSession: @unchecked Sendable {
     struct Batch {
         fileprivate var message = FrameBuffer()
         fileprivate(set) var count = 0
-        /// The encoding's message layout, copied here so that adding a tick makes no protocol call.
-        fileprivate let head: [UInt8]
+        /// The encoding's message layout, copied here so that adding a tick makes no protocol call
+        /// (and, the head being raw memory the session owns, no reference counting either).
+        fileprivate let head: UnsafeRawBufferPointer
         fileprivate let separator: UInt8?
         /// Set while the outgoing queue is full: ticks are conflated instead of added.
         fileprivate(set) var isCongested = false
@@ -80,12 +81,16 @@ final class StreamSession: @unchecked Sendable {
         self.socket = socket
         self.encoding = encoding
         batch = .allocate(capacity: 1)
-        batch.initialize(to: Batch(head: encoding.head, separator: encoding.separator))
+        let layout = encoding.head
+        let head = UnsafeMutableRawBufferPointer.allocate(byteCount: layout.count, alignment: 1)
+        layout.withUnsafeBytes { head.copyMemory(from: $0) }
+        batch.initialize(to: Batch(head: UnsafeRawBufferPointer(head), separator: encoding.separator))
         lastSend = now
     }
 
     deinit {
         batch.pointee.message.free()
+        batch.pointee.head.deallocate()
         batch.deinitialize(count: 1)
         batch.deallocate()
     }
