@@ -53,14 +53,19 @@ final class ConnectionOutbox: Sendable {
         return result
     }
 
-    /// Takes every queued item; called on the loop thread.
-    func drain() -> [Item] {
+    /// Moves every queued item to the end of `items`; called on the loop thread. Into an empty
+    /// array the two trade places, so a loop that empties `items` (keeping its capacity) and
+    /// passes it again drains without allocating, however many messages come through.
+    func drain(into items: inout [Item]) {
         state.withLock { state in
-            let items = state.items
-            state.items = []
+            if items.isEmpty {
+                swap(&state.items, &items)
+            } else {
+                items += state.items
+                state.items.removeAll(keepingCapacity: true)
+            }
             state.queuedBytes = 0
             state.isDrainScheduled = false
-            return items
         }
     }
 

@@ -109,9 +109,10 @@ extension HTTPConnection {
             return pumpWebSocketOutbox(session)
         case .http:
             guard case .streaming(let outbox, let isChunked, let keepAlive)? = exchange else { return false }
-            let items = outbox.drain()
-            guard !items.isEmpty else { return false }
-            for item in items {
+            outbox.drain(into: &drained)
+            defer { drained.removeAll(keepingCapacity: true) }
+            guard !drained.isEmpty else { return false }
+            for item in drained {
                 switch item {
                 case .bodyChunk(let bytes):
                     append(isChunked ? HTTPResponse.chunk(bytes) : bytes)

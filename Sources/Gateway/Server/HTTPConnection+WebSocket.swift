@@ -71,9 +71,10 @@ extension HTTPConnection {
 
     /// Moves messages sent from any thread into the write buffer; true when anything was queued.
     func pumpWebSocketOutbox(_ session: WebSocketSession) -> Bool {
-        let items = session.socket.outbox.drain()
-        guard !items.isEmpty else { return false }
-        for item in items where session.closeSentAt == nil {
+        session.socket.outbox.drain(into: &drained)
+        defer { drained.removeAll(keepingCapacity: true) }
+        guard !drained.isEmpty else { return false }
+        for item in drained where session.closeSentAt == nil {
             switch item {
             case .webSocketFrame(let frame): append(frame)
             case .webSocketClose(let code, let reason): sendClose(code, reason, in: session)

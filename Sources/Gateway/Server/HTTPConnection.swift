@@ -40,6 +40,8 @@ final class HTTPConnection: EventSource {
     var exchange: Exchange?
     var sequence: UInt64 = 0
     var writeBuffer: [UInt8] = []
+    /// What the last outbox drain took; kept empty between drains and reused (see `ConnectionOutbox.drain(into:)`).
+    var drained: [ConnectionOutbox.Item] = []
     var writeOffset = 0
     var closeAfterFlush = false
     var isClosed = false
@@ -96,9 +98,11 @@ final class HTTPConnection: EventSource {
     /// Makes an outbox whose items are drained on this connection's loop.
     func makeOutbox() -> ConnectionOutbox {
         let loop = runtime.loop, registrationID = registrationID
-        return ConnectionOutbox(capacityBytes: server.configuration.outboundQueueBytes) {
-            HTTPConnection.post(to: loop, registrationID: registrationID) { $0.flush() }
+        // Made once per outbox: scheduling a drain (once per streamed message) then allocates nothing.
+        let drain: @Sendable (EventLoopRuntime) -> Void = { runtime in
+            (runtime.source(registrationID) as? HTTPConnection)?.flush()
         }
+        return ConnectionOutbox(capacityBytes: server.configuration.outboundQueueBytes) { loop.submit(drain) }
     }
 
     // MARK: EventSource
