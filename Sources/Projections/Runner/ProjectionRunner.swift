@@ -27,9 +27,10 @@ public final class ProjectionRunner: @unchecked Sendable {
     private var nextOffset: UInt64 = 0
     /// While live, a batch with nothing the projection reads (most of a live log is ticks, which
     /// most projections skip) only moves the checkpoint. That commit waits until this long after
-    /// the last one, the next batch that changes rows, or the stop: an idle projection commits
-    /// about once a second instead of once per append. Resuming from an older checkpoint re-reads
-    /// only entries that change nothing, so the state after a crash is the same.
+    /// the last one (also when the log goes quiet), the next batch that changes rows, or the stop:
+    /// an idle projection commits about once a second instead of once per append. Resuming from
+    /// an older checkpoint re-reads only entries that change nothing, so the state after a crash
+    /// is the same.
     private let idleCheckpointInterval: Duration
     /// When the runner last committed, and whether `nextOffset` is ahead of the checkpoint on disk.
     private var lastCommitAt = ContinuousClock.now
@@ -207,7 +208,11 @@ public final class ProjectionRunner: @unchecked Sendable {
                 setState(.live)
                 while !isStopRequested {
                     let end = try waitForLog(beyond: nextOffset)
-                    guard end > nextOffset else { continue }
+                    guard end > nextOffset else {
+                        // A quiet log: a deferred checkpoint is due all the same.
+                        if ContinuousClock.now - lastCommitAt >= idleCheckpointInterval { try commitCheckpointIfBehind() }
+                        continue
+                    }
                     // Let more of the log gather (bounded by the interval; a stop cuts the wait short), then fold
                     // what is there in one transaction: what arrives meanwhile waits for the next interval.
                     if liveCommitInterval > .zero {
@@ -421,16 +426,24 @@ public final class ProjectionRunner: @unchecked Sendable {
         refreshHealth(state: nil)
     }
 
-    /// Writes a deferred checkpoint (before the runner thread stops).
+    /// Writes a deferred checkpoint (when it is due on a quiet log, and before the runner thread
+    /// stops). A commit refused for want of space is reported in health and tried again an
+    /// `idleCheckpointInterval` later; any other error fails the projection.
     private func commitCheckpointIfBehind() throws {
         guard isCheckpointBehind, let db = database else { return }
+        lastCommitAt = .now
         do {
             try db.transaction { try writeCheckpoint(nextOffset, db) }
         } catch {
-            throw fail(ProjectionFailure(offset: nil, eventType: nil, message: "committing the checkpoint at \(nextOffset) failed: \(error)"))
+            let message = "committing the checkpoint at \(nextOffset) failed: \(error)"
+            guard (error as? SQLiteError)?.isDiskProblem == true else {
+                throw fail(ProjectionFailure(offset: nil, eventType: nil, message: message))
+            }
+            shared.withLock { $0.health.retrying = message }
+            return
         }
-        lastCommitAt = .now
         isCheckpointBehind = false
+        shared.withLock { $0.health.retrying = nil }
     }
 
     private func fail(_ failure: ProjectionFailure) -> ProjectionFailure {

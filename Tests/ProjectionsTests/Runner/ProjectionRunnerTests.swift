@@ -190,6 +190,26 @@ import Testing
         #expect(projection.contentHash() == clean.contentHash())
     }
 
+    @Test func onAQuietLogADeferredCheckpointIsCommittedOnceItIsDue() throws {
+        let log = MemoryLog()
+        let tick = Event.tick(Tick(token: 1, price: 1, volume: 1))
+        log.append(tick, at: 0)
+        let runner = ProjectionRunner(projection: TallyProjection(consumedTypes: EventTypeMask([.sessionClosed])), log: log,
+                                      databasePath: databasePath, tailTimeout: .milliseconds(20),
+                                      idleCheckpointInterval: .milliseconds(300))
+        runner.start()
+        defer { runner.stop() }
+        try waitUntil { runner.health.state == .live && runner.health.nextOffset == 1 }
+        for i in 1..<4 { log.append(tick, at: Int64(i)) }
+        try waitUntil { runner.health.nextOffset == 4 }
+        let db = try Database(path: databasePath)
+        let select = try db.prepare("SELECT offset FROM checkpoints WHERE name = 'tally'")
+        try waitUntil {
+            defer { select.reset() }
+            return (try? select.step()) == true && select.int64(at: 0) == 4
+        }
+    }
+
     @Test func lagCountsEventsAndEventTimeBehindTheNewestEntry() throws {
         let log = MemoryLog()
         for i in 0..<10 { log.append(.tick(Tick(token: 1, price: 1, volume: 1)), at: 1_000 + Int64(i) * 6) }
