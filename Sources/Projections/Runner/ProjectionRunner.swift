@@ -401,7 +401,8 @@ public final class ProjectionRunner: @unchecked Sendable {
                 throw fail(ProjectionFailure(offset: nil, eventType: nil, message: message))
             }
             // The transaction rolled back, but `apply` already folded the batch into memory: go back to
-            // the state the tables hold (the checkpoint, still `nextOffset`) before the batch is tried again.
+            // the state the tables hold before the batch is tried again. Their checkpoint is `nextOffset`,
+            // or behind it only by deferred entries that change nothing, so that state is `nextOffset`'s.
             do {
                 try projection.load(from: db)
             } catch {
