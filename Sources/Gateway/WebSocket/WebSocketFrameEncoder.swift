@@ -2,21 +2,12 @@
 public enum WebSocketFrameEncoder {
     /// The frame's bytes: unmasked as a server sends them, or masked with `maskingKey` as a client must (§5.3).
     public static func encode(_ frame: WebSocketFrame, maskingKey: [UInt8]? = nil) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(frame.payload.count + 14)
-        bytes.append((frame.isFinal ? 0x80 : 0) | frame.opcode.rawValue)
-        let maskBit: UInt8 = maskingKey == nil ? 0 : 0x80
         let count = frame.payload.count
-        // §5.2: 7-bit length up to 125, else 126 + 16-bit, else 127 + 64-bit, always the shortest form.
-        switch count {
-        case 0...125:
-            bytes.append(maskBit | UInt8(count))
-        case 126...0xFFFF:
-            bytes.append(maskBit | 126)
-            bytes += [UInt8(count >> 8), UInt8(truncatingIfNeeded: count)]
-        default:
-            bytes.append(maskBit | 127)
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: UInt64(count) >> UInt64(shift))) }
+        var bytes = [UInt8](repeating: 0, count: headerLength(payloadCount: count))
+        bytes.reserveCapacity(bytes.count + 4 + count)
+        bytes.withUnsafeMutableBytes { header in
+            writeHeader(first: (frame.isFinal ? 0x80 : 0) | frame.opcode.rawValue, isMasked: maskingKey != nil,
+                        payloadCount: count, to: header.baseAddress!)
         }
         if let maskingKey, maskingKey.count == 4 {
             bytes += maskingKey
@@ -27,7 +18,7 @@ public enum WebSocketFrameEncoder {
         return bytes
     }
 
-    /// How long an unmasked frame header is for `payloadCount` bytes: 2, 4 or 10 (§5.2, shortest form).
+    /// How long a frame header is for `payloadCount` bytes, without a masking key: 2, 4 or 10 (§5.2, shortest form).
     static func headerLength(payloadCount: Int) -> Int {
         switch payloadCount {
         case 0...125: 2
@@ -38,15 +29,22 @@ public enum WebSocketFrameEncoder {
 
     /// Writes the header of an unmasked final frame (`headerLength(payloadCount:)` bytes) at `destination`.
     static func writeHeader(_ opcode: WebSocketOpcode, payloadCount: Int, to destination: UnsafeMutableRawPointer) {
-        destination.storeBytes(of: 0x80 | opcode.rawValue, as: UInt8.self)
+        writeHeader(first: 0x80 | opcode.rawValue, isMasked: false, payloadCount: payloadCount, to: destination)
+    }
+
+    /// Writes a header's first byte, then the mask bit with the payload length: 7 bits up to
+    /// 125, else 126 and 16 bits, else 127 and 64 bits, always the shortest form (§5.2).
+    private static func writeHeader(first: UInt8, isMasked: Bool, payloadCount: Int, to destination: UnsafeMutableRawPointer) {
+        destination.storeBytes(of: first, as: UInt8.self)
+        let maskBit: UInt8 = isMasked ? 0x80 : 0
         switch headerLength(payloadCount: payloadCount) {
         case 2:
-            destination.storeBytes(of: UInt8(payloadCount), toByteOffset: 1, as: UInt8.self)
+            destination.storeBytes(of: maskBit | UInt8(payloadCount), toByteOffset: 1, as: UInt8.self)
         case 4:
-            destination.storeBytes(of: 126, toByteOffset: 1, as: UInt8.self)
+            destination.storeBytes(of: maskBit | 126, toByteOffset: 1, as: UInt8.self)
             destination.storeBytes(of: UInt16(payloadCount).bigEndian, toByteOffset: 2, as: UInt16.self)
         default:
-            destination.storeBytes(of: 127, toByteOffset: 1, as: UInt8.self)
+            destination.storeBytes(of: maskBit | 127, toByteOffset: 1, as: UInt8.self)
             destination.storeBytes(of: UInt64(payloadCount).bigEndian, toByteOffset: 2, as: UInt64.self)
         }
     }
