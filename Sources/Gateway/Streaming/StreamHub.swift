@@ -20,9 +20,15 @@ public final class StreamHub: Sendable {
         /// How long a session's queue may stay full before the session is closed with 1008.
         public var patience: Duration = .seconds(2)
         /// How long a tick may wait to be batched with later ones before its session is sent a
-        /// message: each session gets at most one message per interval (plus one whenever
+        /// message: each session gets at most one message per half interval (plus one whenever
         /// `maxBatchBytes` fill up), which bounds syscalls and wake-ups at any tick rate.
         public var flushInterval: Duration = .milliseconds(10)
+        /// Sessions take turns: in each fan-out round only the sessions whose turn it is
+        /// (session id modulo `phases`) are sent what they have, once it has waited half of
+        /// `flushInterval`. Sessions subscribed to busy tokens all have ticks waiting after every
+        /// round; without turns they would fall due in the same round and be sent in one burst,
+        /// and the last of a thousand would wait for the other 999.
+        public var phases = 3
         /// A session with this many bytes waiting is sent at once.
         public var maxBatchBytes = 256 << 10
         /// How often congested sessions are retried and idle Kite sessions get a heartbeat.
@@ -62,6 +68,8 @@ public final class StreamHub: Sendable {
         var candles = CandleCloser()
         /// `/ws/v2` sessions replaying history now (they are not in `sessions`).
         var replays = 0
+        /// Fan-out rounds since start: whose turn it is (`Settings.phases`).
+        var round: UInt64 = 0
     }
 
     struct Subscriber {
@@ -379,6 +387,7 @@ public final class StreamHub: Sendable {
                 }
             }
             s.nextOffset = next
+            s.round &+= 1
             flushDue(now: now, in: &s)
         }
     }
@@ -399,14 +408,13 @@ public final class StreamHub: Sendable {
         }
     }
 
-    /// Sends every waiting session whose oldest tick has waited `flushInterval` (or will have within
-    /// a tenth of it: one wake-up sends them together), or whose batch is full.
+    /// Sends every waiting session that is due (`FlushRule`).
     private func flushDue(now: UInt64, in s: inout State) {
         guard !s.waiting.isEmpty else { return }
         var due: [StreamSession] = [], still: [StreamSession] = []
-        let soon = now &+ flushNanos / 10
+        let rule = FlushRule(interval: flushNanos, phases: settings.phases, maxBytes: settings.maxBatchBytes, now: now, round: s.round)
         for session in s.waiting {
-            if soon &- session.pendingSince >= flushNanos || session.pendingBytes >= settings.maxBatchBytes {
+            if rule.isDue(sessionID: session.id, pendingSince: session.pendingSince, pendingBytes: session.pendingBytes) {
                 due.append(session)
             } else {
                 still.append(session)
@@ -486,6 +494,27 @@ public final class StreamHub: Sendable {
     static func unique(_ tokens: [UInt32]) -> [UInt32] {
         var seen = Set<UInt32>()
         return tokens.filter { seen.insert($0).inserted }
+    }
+}
+
+/// When a session with ticks waiting is sent them, in one fan-out round or wake-up of the hub.
+struct FlushRule {
+    /// `Settings.flushInterval` in nanoseconds.
+    var interval: UInt64
+    var phases: Int
+    var maxBytes: Int
+    /// The hub's clock (`MonotonicTime`) and round now.
+    var now: UInt64
+    var round: UInt64
+
+    /// Whether a session is sent now: its oldest tick has waited `interval` (or will have within a
+    /// tenth of it: one wake-up sends them together), its batch is full, or it is the session's turn
+    /// and its oldest tick has waited half of `interval`.
+    func isDue(sessionID: UInt64, pendingSince: UInt64, pendingBytes: Int) -> Bool {
+        let waited = now &- pendingSince
+        if waited &+ interval / 10 >= interval || pendingBytes >= maxBytes { return true }
+        let phases = UInt64(max(1, phases))
+        return sessionID % phases == round % phases && waited >= interval / 2
     }
 }
 
