@@ -51,7 +51,7 @@ struct StreamBench {
         ])
         print("""
         {"bench":"stream","feed_rate":\(rate),"sessions":\(sessions),"tokens_per_session":\(tokensPerSession),\
-        "seconds":\(round3(elapsed)),"ingest_ticks_per_s":\(Int(ingest)),"delivered_per_s":\(Int(delivered)),\
+        "seconds":\(round3(elapsed)),"ingest_ticks_per_s":\(Int(ingest)),"delivered_per_s":\(Int(delivered)),"messages_per_s":\(Int(Double(tally.messagesInWindow) / elapsed)),\
         "expected":\(expected),"received":\(tally.inWindow),"lost":\(lost),"extra":\(extra),"out_of_order":\(tally.outOfOrder),\
         "closed_sessions":\(tally.closed),"latency_p50_ms":\(round3(p50)),"latency_p99_ms":\(round3(p99)),"latency_max_ms":\(round3(maxMs))}
         """)

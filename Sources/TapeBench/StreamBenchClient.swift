@@ -46,6 +46,8 @@ final class StreamBenchClient: @unchecked Sendable {
     struct Tally {
         var ticks: UInt64 = 0
         var inWindow: UInt64 = 0
+        /// `ticks` messages carrying at least one tick of the window.
+        var messagesInWindow: UInt64 = 0
         var outOfOrder: UInt64 = 0
         var closed = 0
         /// Latency histogram of ticks in the window, in 10 µs buckets up to 10 s.
@@ -131,6 +133,7 @@ final class StreamBenchClient: @unchecked Sendable {
         for tally in tallies.withLock({ $0 }) {
             total.ticks += tally.ticks
             total.inWindow += tally.inWindow
+            total.messagesInWindow += tally.messagesInWindow
             total.outOfOrder += tally.outOfOrder
             total.closed += tally.closed
             total.maxLatencyNanos = max(total.maxLatencyNanos, tally.maxLatencyNanos)
@@ -227,6 +230,8 @@ final class StreamBenchClient: @unchecked Sendable {
             guard buffer[payload.lowerBound - header] & 0x0F == 1 else { continue }  // text frames only
             let bytes = UnsafeBufferPointer(rebasing: buffer[payload])
             if Self.hasPrefix(bytes, Self.ticksPrefix) {
+                let before = tally.inWindow
+                defer { if tally.inWindow > before { tally.messagesInWindow += 1 } }
                 Self.scanTicks(bytes) { token, offset, time in
                     tally.ticks += 1
                     if !session.isSubscribed(to: token) { session.foreign += 1 }
