@@ -59,6 +59,7 @@ soak: build
 	$(SWIFT) build --build-tests
 	seed=$(SOAK_SEED); echo "soak: fuzz seed $$seed (SOAK_SEED=$$seed make soak repeats it)"; \
 	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} \
+		TAPE_EXECUTABLE=$(CURDIR)/.build/release/tape \
 		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests
 	$(MAKE) soak-load
 	@command -v schemathesis >/dev/null || { echo "installing: schemathesis (pip)"; \

@@ -1,8 +1,10 @@
 import Foundation
 
-/// The built `tape` executable, beside the test bundle.
-public let tapeExecutable: String = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    .deletingLastPathComponent().appendingPathComponent("tape").path
+/// The `tape` executable the tests run: `TAPE_EXECUTABLE` when set (`make soak` tests the release
+/// build, whose checks keep up with a log that grows over 200 crash cycles), else the one built
+/// beside the test bundle.
+public let tapeExecutable: String = ProcessInfo.processInfo.environment["TAPE_EXECUTABLE"]
+    ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("tape").path
 
 /// Runs `path` with `arguments` to completion (with `environment` instead of this process's, when
 /// given); returns its exit status and its standard output and error, combined.
