@@ -12,7 +12,7 @@ enum AlertCommands {
     static func audit(_ args: inout Arguments) throws -> Int32 {
         let dir = args.dataDirectory() + "/log"
         guard let what = args.positionals.first, what == "alert" || what == "alerts" else {
-            throw UsageError("usage: tape audit alert ID [--firing N] --data DIR | tape audit alerts [--from T] [--to T] [--alert ID] --data DIR")
+            throw UsageError("usage: tape audit alert ID [--firing N] --data DIR | tape audit alerts [--from T] [--to T] [--alert ID] [--problems] --data DIR")
         }
         var alertIDs: Set<UInt64>?
         var firing: UInt64?
@@ -30,6 +30,7 @@ enum AlertCommands {
             alertIDs = try args.integer("alert", range: 0...Int64.max).map { [UInt64($0)] }
         }
         let asJSON = args.flag("json")
+        let problemsOnly = args.flag("problems")
         try args.rejectUnknown()
 
         let report = try AlertAudit.audit(try LogReader(directory: dir), alertIDs: alertIDs, firing: firing, from: from, to: to)
@@ -42,8 +43,9 @@ enum AlertCommands {
             j.beginObject()
             j.key("clean"); j.value(report.isClean)
             j.key("log_end"); j.value(report.logEnd)
+            j.key("confirmed"); j.value(report.count("confirmed"))
             j.key("findings"); j.beginArray()
-            for finding in report.findings { finding.writeJSON(to: &j) }
+            for finding in report.findings where !problemsOnly || !finding.isConfirmed { finding.writeJSON(to: &j) }
             j.endArray()
             j.key("missing"); j.value(report.missing.count)
             j.key("pending"); j.value(report.pending.count)
@@ -51,7 +53,7 @@ enum AlertCommands {
             j.newline()
             writeOut(j.bytes)
         } else {
-            writeOut(Array(report.text.utf8))
+            writeOut(Array(report.text(includingConfirmed: !problemsOnly).utf8))
         }
         return report.isClean ? 0 : 1
     }

@@ -9,7 +9,7 @@ struct Arguments {
     private var used: Set<String> = []
 
     /// Flags that never take a value.
-    static let switches: Set<String> = ["demo", "help", "diff", "json", "follow", "expired", "skip-bad"]
+    static let switches: Set<String> = ["demo", "help", "diff", "json", "follow", "expired", "skip-bad", "problems"]
 
     init(_ raw: [String]) throws(UsageError) {
         var i = 0

@@ -28,7 +28,7 @@ usage: tape <command> [options]
   backup        --data DIR --to DEST            hot backup (server may run): projections, then the log
   restore       --from BACKUP --data DIR        restore a backup into an empty DIR, then verify it
   audit alert ID [--firing N] --data DIR        replay the log and explain an alert's firings, with a verdict
-  audit alerts [--from T] [--to T] [--alert ID] --data DIR [--json]
+  audit alerts [--from T] [--to T] [--alert ID] --data DIR [--json] [--problems]
                                                 check every firing in a time range (T: 2026-11-27[T09:15:00Z] or Unix s)
   bench [log|catalog|feed|http|stream|alerts|replay|rebuild|load|all] [--ticks N]
                                                 run benchmarks (the tape-bench executable)

@@ -133,7 +133,7 @@ import TapeTestSupport
         // evaluates to the end; the audit then finds no duplicate, missing or mismatched firing.
         let engine = try runTape(["debug-alert-engine", "--data", directory, "--until", "caught-up"], scratch: scratch)
         #expect(engine.status == 0 && engine.output.contains("unexplained 0"), "\(context): alert engine: \(engine.output) \(engine.errors)")
-        let audit = try runTape(["audit", "alerts", "--data", directory, "--json"], scratch: scratch)
+        let audit = try runTape(["audit", "alerts", "--data", directory, "--problems"], scratch: scratch)
         #expect(audit.status == 0, "\(context): tape audit alerts: \(audit.output.suffix(3_000)) \(audit.errors)")
 
         // Each projection resumed from the checkpoint the crash left equals a rebuild from offset 0.

@@ -171,7 +171,11 @@ public struct AlertAuditReport: Sendable {
     public func count(_ name: String) -> Int { findings.filter { $0.verdict.name == name }.count }
 
     /// The report as text: the scope, a block per firing, the missing ones, a summary and PASS or FAIL.
-    public var text: String {
+    public var text: String { text(includingConfirmed: true) }
+
+    /// The report as text; without the confirmed firings' blocks when `includingConfirmed` is false
+    /// (the summary still counts them), so a clean audit of a long log is a few lines.
+    public func text(includingConfirmed: Bool) -> String {
         var out: [String] = []
         var scopeText: [String] = []
         if let ids = scope.alertIDs { scopeText.append((ids.count == 1 ? "alert " : "alerts ") + ids.sorted().map(String.init).joined(separator: ", ")) }
@@ -181,7 +185,7 @@ public struct AlertAuditReport: Sendable {
         out.append("Alert firing audit: replayed log offsets 0..<\(logEnd) through the alert rules")
         out.append("Scope: " + (scopeText.isEmpty ? "every firing" : scopeText.joined(separator: ", ")))
         out.append("")
-        for finding in findings {
+        for finding in findings where includingConfirmed || !finding.isConfirmed {
             out.append(finding.text)
             out.append("")
         }

@@ -160,6 +160,16 @@ import TapeTestSupport
         #expect(object["clean"] as? Bool == true)
         #expect((object["findings"] as? [[String: Any]])?.count == firings.count)
 
+        // --problems: a clean audit lists no firing, and still counts them.
+        let quiet = try AlertFixtures.runTape(["audit", "alerts", "--data", data, "--problems"])
+        #expect(quiet.status == 0)
+        #expect(!quiet.output.contains("Firing "), "\(quiet.output)")
+        #expect(quiet.output.contains("Summary: \(firings.count) logged firing(s) in scope: \(firings.count) confirmed"), "\(quiet.output)")
+        let quietJSON = try AlertFixtures.runTape(["audit", "alerts", "--data", data, "--json", "--problems"])
+        let quietObject = try #require(try JSONSerialization.jsonObject(with: Data(quietJSON.output.utf8)) as? [String: Any])
+        #expect((quietObject["findings"] as? [[String: Any]])?.isEmpty == true)
+        #expect(quietObject["confirmed"] as? Int == firings.count)
+
         let absent = try AlertFixtures.runTape(["audit", "alert", "1", "--firing", "9", "--data", data])
         #expect(absent.status == 1)
         #expect(absent.errors.contains("no firing 9 of alert 1"))
@@ -179,5 +189,12 @@ import TapeTestSupport
         #expect(result.status == 1)
         #expect(result.output.contains("MISMATCH: the replay fires on this tick with rule v1, not v5"), "\(result.output)")
         #expect(result.output.contains("Result: FAIL"))
+
+        // --problems lists the mismatch and leaves out the confirmed firings.
+        let problems = try AlertFixtures.runTape(["audit", "alerts", "--data", data, "--problems"])
+        #expect(problems.status == 1)
+        #expect(problems.output.contains("MISMATCH: the replay fires on this tick with rule v1, not v5"), "\(problems.output)")
+        #expect(!problems.output.contains("CONFIRMED"), "\(problems.output)")
+        #expect(problems.output.contains("Result: FAIL"))
     }
 }
