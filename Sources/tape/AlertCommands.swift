@@ -45,7 +45,7 @@ enum AlertCommands {
             j.key("log_end"); j.value(report.logEnd)
             j.key("confirmed"); j.value(report.count("confirmed"))
             j.key("findings"); j.beginArray()
-            for finding in report.findings where !problemsOnly || !finding.isConfirmed { finding.writeJSON(to: &j) }
+            for finding in report.listed(includingConfirmed: !problemsOnly) { finding.writeJSON(to: &j) }
             j.endArray()
             j.key("missing"); j.value(report.missing.count)
             j.key("pending"); j.value(report.pending.count)

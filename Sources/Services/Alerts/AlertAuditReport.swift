@@ -170,6 +170,11 @@ public struct AlertAuditReport: Sendable {
     /// Counts by verdict name.
     public func count(_ name: String) -> Int { findings.filter { $0.verdict.name == name }.count }
 
+    /// The findings a listing shows: all of them, or only those not confirmed.
+    public func listed(includingConfirmed: Bool) -> [AlertAuditFinding] {
+        includingConfirmed ? findings : findings.filter { !$0.isConfirmed }
+    }
+
     /// The report as text: the scope, a block per firing, the missing ones, a summary and PASS or FAIL.
     public var text: String { text(includingConfirmed: true) }
 
@@ -185,7 +190,7 @@ public struct AlertAuditReport: Sendable {
         out.append("Alert firing audit: replayed log offsets 0..<\(logEnd) through the alert rules")
         out.append("Scope: " + (scopeText.isEmpty ? "every firing" : scopeText.joined(separator: ", ")))
         out.append("")
-        for finding in findings where includingConfirmed || !finding.isConfirmed {
+        for finding in listed(includingConfirmed: includingConfirmed) {
             out.append(finding.text)
             out.append("")
         }
