@@ -256,12 +256,7 @@ public final class LogReader: LogSource, @unchecked Sendable {
     // MARK: segments
 
     private func segmentIndex(containing offset: UInt64, in segments: [Segment]) -> Int {
-        var low = 0, high = segments.count
-        while low < high {
-            let mid = (low + high) / 2
-            if segments[mid].base <= offset { low = mid + 1 } else { high = mid }
-        }
-        return max(0, low - 1)
+        max(0, segments.partitioningIndex { $0.base > offset } - 1)
     }
 
     /// Brings the segment list and the indexes up to date with the directory.

@@ -40,22 +40,14 @@ public struct SegmentIndex: Equatable, Sendable {
 
     /// The entry to start scanning from to find `offset`: the last one at or before it.
     public func entry(containing offset: UInt64) -> Entry? {
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
-        }
-        return low == 0 ? nil : entries[low - 1]
+        let after = entries.partitioningIndex { $0.baseOffset > offset }
+        return after == 0 ? nil : entries[after - 1]
     }
 
     /// The batches of the entry that starts at `position`, if one does: their newest event time,
     /// and where the next entry (or the covered part) starts, in bytes and offsets.
     public func span(startingAt position: Int64) -> (maxTime: Timestamp, endPosition: Int64, endOffset: UInt64)? {
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].position < position { low = mid + 1 } else { high = mid }
-        }
+        let low = entries.partitioningIndex { $0.position >= position }
         guard low < entries.count, entries[low].position == position else { return nil }
         let next = low + 1 < entries.count ? entries[low + 1] : nil
         return (entries[low].maxTime, next?.position ?? coveredLength, next?.baseOffset ?? endOffset)

@@ -53,12 +53,7 @@ extension Array where Element == CandleBar {
     /// by time, unique. Checks the end first, where nearly every tick lands.
     func firstIndex(atOrAfter time: Int64) -> Int {
         if let last, last.time < time { return count }
-        var low = 0, high = count
-        while low < high {
-            let mid = (low + high) / 2
-            if self[mid].time < time { low = mid + 1 } else { high = mid }
-        }
-        return low
+        return partitioningIndex { $0.time >= time }
     }
 
     /// The bar starting at `time`, if there is one.

@@ -184,12 +184,7 @@ final class CatalogIndex: Sendable {
                 prefixEnd += step // gallop, then binary search back to the exact end
                 step *= 2
             }
-            var low = prefixStart, high = min(prefixEnd, rows.count)
-            while low < high {
-                let mid = (low + high) / 2
-                if rows[mid].instrument.tradingSymbol.utf8.starts(with: upper) { low = mid + 1 } else { high = mid }
-            }
-            prefixEnd = low
+            prefixEnd = rows[prefixStart..<min(prefixEnd, rows.count)].partitioningIndex { !$0.instrument.tradingSymbol.utf8.starts(with: upper) }
         }
         positionOfSlot.withUnsafeBufferPointer { positions in
             for slot in candidates {
@@ -215,34 +210,19 @@ final class CatalogIndex: Sendable {
 
     /// The first position after `(symbol, token)` in catalog order.
     func position(after symbol: String, token: UInt32) -> Int {
-        var low = 0, high = rows.count
-        while low < high {
-            let mid = (low + high) / 2
-            let row = rows[mid].instrument
-            let isAfter = row.tradingSymbol == symbol ? row.token > token : row.tradingSymbol > symbol
-            if isAfter { high = mid } else { low = mid + 1 }
+        rows.partitioningIndex { row in
+            row.instrument.tradingSymbol == symbol ? row.instrument.token > token : row.instrument.tradingSymbol > symbol
         }
-        return low
     }
 
     /// The first position whose trading symbol is not below `symbol`.
     func position(atOrAfter symbol: String) -> Int {
-        var low = 0, high = rows.count
-        while low < high {
-            let mid = (low + high) / 2
-            if rows[mid].instrument.tradingSymbol < symbol { low = mid + 1 } else { high = mid }
-        }
-        return low
+        rows.partitioningIndex { $0.instrument.tradingSymbol >= symbol }
     }
 
     /// Index of the last day ≤ `day`, or -1.
     func lastIndex(onOrBefore day: CalendarDay, in days: [CalendarDay]) -> Int {
-        var low = 0, high = days.count
-        while low < high {
-            let mid = (low + high) / 2
-            if days[mid] <= day { low = mid + 1 } else { high = mid }
-        }
-        return low - 1
+        days.partitioningIndex { $0 > day } - 1
     }
 
     func record(token: UInt32) -> InstrumentRecord? {

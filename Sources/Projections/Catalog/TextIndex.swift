@@ -1,3 +1,5 @@
+import EventLog
+
 /// The text-search state of the catalog, keyed by slot (a dense, never-reused number the
 /// catalog gives each token on first listing), so that it can be patched per change instead
 /// of rebuilt per snapshot.
@@ -152,12 +154,7 @@ struct TextIndex: Sendable {
     }
 
     private static func lowerBound(_ value: Int32, in list: [Int32]) -> Int {
-        var low = 0, high = list.count
-        while low < high {
-            let mid = (low + high) / 2
-            if list[mid] < value { low = mid + 1 } else { high = mid }
-        }
-        return low
+        list.partitioningIndex { $0 >= value }
     }
 
     /// Sorted intersection. When one side is much smaller, gallops through the other
@@ -173,11 +170,7 @@ struct TextIndex: Sendable {
                 for value in small {
                     var step = 1, high = low
                     while high < large.count && large[high] < value { low = high + 1; high += step; step *= 2 }
-                    high = min(high, large.count)
-                    while low < high {
-                        let mid = (low + high) / 2
-                        if large[mid] < value { low = mid + 1 } else { high = mid }
-                    }
+                    low = large[low..<min(high, large.count)].partitioningIndex { $0 >= value }
                     if low == large.count { break }
                     if large[low] == value { out.append(value) }
                 }

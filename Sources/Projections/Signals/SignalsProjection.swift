@@ -136,12 +136,7 @@ public final class SignalsProjection: Projection, @unchecked Sendable {
     public var totals: (count: Int, asOfOffset: UInt64) { published.withLock { ($0.count, $0.asOfOffset) } }
 
     private static func firstIndex(in series: [Signal], atOrAfter time: Timestamp) -> Int {
-        var low = 0, high = series.count
-        while low < high {
-            let mid = (low + high) / 2
-            if series[mid].time.rawValue < time.rawValue { low = mid + 1 } else { high = mid }
-        }
-        return low
+        series.partitioningIndex { $0.time.rawValue >= time.rawValue }
     }
 }
 

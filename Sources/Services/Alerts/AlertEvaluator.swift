@@ -187,12 +187,7 @@ public struct AlertEvaluator: Sendable {
 
         /// Where `alertID` is or would go, keeping `states` in id order.
         private func insertionPoint(of alertID: UInt64) -> Int {
-            var low = 0, high = states.count
-            while low < high {
-                let mid = (low + high) / 2
-                if states[mid].alertID < alertID { low = mid + 1 } else { high = mid }
-            }
-            return low
+            states.partitioningIndex { $0.alertID >= alertID }
         }
 
         mutating func put(_ state: RuleState) {
