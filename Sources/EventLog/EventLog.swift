@@ -28,6 +28,9 @@ public final class EventLog: @unchecked Sendable {
         /// Why the last append could not be written (a full disk, say); cleared by the next one that is.
         var appendFailure: LogError?
         var appendedBytes: UInt64 = 0
+        /// The open segment and where its last whole batch ends: bytes after it may be a batch
+        /// being written, which this process's readers must not look at.
+        var written: (segmentBase: UInt64, length: Int64)
     }
 
     struct Appender {
@@ -82,7 +85,7 @@ public final class EventLog: @unchecked Sendable {
         }
         appendLock = Monitor(Appender(segment: file, segmentBase: last, segmentSize: size, allocatedSize: try file.size(), index: index,
                                       nextOffset: index.endOffset, sealed: Array(bases.dropLast())))
-        progress = Monitor(Progress(acceptedEnd: index.endOffset, durableEnd: index.endOffset))
+        progress = Monitor(Progress(acceptedEnd: index.endOffset, durableEnd: index.endOffset, written: (last, size)))
         recovery = report
 
         if case .interval(let ms) = options.durability {
@@ -110,7 +113,7 @@ public final class EventLog: @unchecked Sendable {
         guard records.count <= Int(UInt32.max) else { throw LogError.invalidArgument("too many records in one append") }
         if let failure = progress.withLock({ $0.isClosed ? LogError.closed : $0.failure }) { throw failure }
 
-        let written: (range: ClosedRange<UInt64>, bytes: Int)
+        let written: Written
         do {
             written = try write(records)
         } catch let error as LogError where error.isSystemCallFailure {
@@ -122,16 +125,29 @@ public final class EventLog: @unchecked Sendable {
             $0.acceptedEnd = max($0.acceptedEnd, range.upperBound + 1)
             $0.appendedBytes += UInt64(written.bytes)
             $0.appendFailure = nil
+            // Appends finish in any order: keep the furthest end (a later segment starts over).
+            if written.segmentBase > $0.written.segmentBase
+                || (written.segmentBase == $0.written.segmentBase && written.segmentEnd > $0.written.length) {
+                $0.written = (written.segmentBase, written.segmentEnd)
+            }
             if options.durability == .never { $0.durableEnd = $0.acceptedEnd }
         }
         if options.durability == .always { try synchronize(upTo: range.upperBound + 1) }
         return range
     }
 
+    /// What one append wrote: its offsets, its bytes, and where in which segment it ended.
+    private struct Written {
+        var range: ClosedRange<UInt64>
+        var bytes: Int
+        var segmentBase: UInt64
+        var segmentEnd: Int64
+    }
+
     /// Encodes, compresses and writes one batch (rolling the segment when it is full); on a failed
     /// write the segment is cut back to the last whole batch, so a later append starts clean.
-    private func write(_ records: [Record]) throws -> (range: ClosedRange<UInt64>, bytes: Int) {
-        try appendLock.withLock { (a: inout Appender) throws -> (ClosedRange<UInt64>, Int) in
+    private func write(_ records: [Record]) throws -> Written {
+        try appendLock.withLock { (a: inout Appender) throws -> Written in
             a.raw.bytes.removeAll(keepingCapacity: true)
             a.raw.bytes.reserveCapacity(records.count * 16)
             var previous = Timestamp.zero
@@ -166,7 +182,8 @@ public final class EventLog: @unchecked Sendable {
             a.index.add(header, at: a.segmentSize)
             a.segmentSize += Int64(a.batch.count)
             a.nextOffset = header.endOffset
-            return (header.baseOffset...(header.endOffset - 1), a.batch.count)
+            return Written(range: header.baseOffset...(header.endOffset - 1), bytes: a.batch.count,
+                           segmentBase: a.segmentBase, segmentEnd: a.segmentSize)
         }
     }
 
@@ -254,6 +271,15 @@ public final class EventLog: @unchecked Sendable {
     /// Blocks until the durable end passes `offset` or `timeout` elapses; returns the durable end.
     public func waitForDurableEnd(beyond offset: UInt64, timeout: Duration?) -> UInt64 {
         progress.wait(until: { $0.durableEnd > offset || $0.isClosed }, timeout: timeout) { $0.durableEnd }
+    }
+
+    /// How many bytes of the segment starting at `base` this process's readers may look at: up to
+    /// the end of its last whole batch when it is the open segment, none when it is newer (made by
+    /// a roll whose first batch is still being written), nil when it is sealed (all of it).
+    func readableLength(ofSegment base: UInt64) -> Int64? {
+        progress.withLock { p in
+            base == p.written.segmentBase ? p.written.length : base > p.written.segmentBase ? 0 : nil
+        }
     }
 
     /// A reader that sees exactly what this log has made durable and wakes on its appends.

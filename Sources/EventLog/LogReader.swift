@@ -279,7 +279,9 @@ public final class LogReader: LogSource, @unchecked Sendable {
         s.segments.sort { $0.base < $1.base }
         for (i, segment) in s.segments.enumerated() where !segment.isSealed {
             let isLast = i == s.segments.count - 1
-            let size = try segment.reader.file.size()
+            // The writer's own readers stop at its last whole batch: past it a write may be under way.
+            var size = try segment.reader.file.size()
+            if let readable = writer?.readableLength(ofSegment: segment.base) { size = min(size, readable) }
             if segment.index.coveredLength < size {
                 segment.index = try EventLog.scanIndex(segment.reader, size: size, interval: segment.index.interval,
                                                        isLast: isLast, startingFrom: segment.index)

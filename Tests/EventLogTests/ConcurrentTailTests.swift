@@ -1,0 +1,48 @@
+import Dispatch
+import EventLog
+import Foundation
+import Synchronization
+import Testing
+
+@Suite struct ConcurrentTailTests {
+    /// Readers of the writer's own process tail the log while batches are written into the open
+    /// segment's preallocated space. A batch being written is half there for a moment (its
+    /// header but not yet the bytes after it); a reader must never look at it, or it reads
+    /// damage where there is none, and the server's projections stop on it.
+    /// In one segment, and across segment rolls (a new segment's first batch is as fresh as any).
+    @Test(arguments: [64 << 20, 64 << 10])
+    func readersInTheWritersProcessNeverSeeABatchBeingWritten(segmentSize: Int64) throws {
+        let dir = TemporaryDirectory()
+        let log = try EventLog(directory: dir.log, options: LogOptions(segmentSize: segmentSize, durability: .never))
+        let total: UInt64 = 400_000, batch: UInt64 = 5
+        let failures = Mutex<[String]>([])
+        let done = DispatchGroup()
+        for r in 0..<3 {
+            let reader = try log.makeReader()
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                var seen: UInt64 = 0
+                do {
+                    while seen < total {
+                        let end = try reader.waitForEnd(beyond: seen, timeout: .seconds(20))
+                        guard end > seen else { throw LogError.invalidArgument("no progress past \(seen) in 20 s") }
+                        for entry in try reader.read(from: seen, limit: Int(end - seen)) {
+                            guard entry.offset == seen, entry.record == tickRecord(seen) else {
+                                throw LogError.invalidArgument("reader \(r) got offset \(entry.offset) where \(seen) was due")
+                            }
+                            seen += 1
+                        }
+                    }
+                } catch {
+                    failures.withLock { $0.append("reader \(r) at offset \(seen): \(error)") }
+                }
+            }.start()
+        }
+        for first in stride(from: UInt64(0), to: total, by: Int(batch)) {
+            try log.append(tickRecords(first..<first + batch))
+        }
+        #expect(done.wait(timeout: .now() + 60) == .success, "readers did not finish within 60 s")
+        #expect(failures.withLock { $0 } == [])
+    }
+}
