@@ -113,7 +113,7 @@ public final class EventLog: @unchecked Sendable {
         guard records.count <= Int(UInt32.max) else { throw LogError.invalidArgument("too many records in one append") }
         if let failure = progress.withLock({ $0.isClosed ? LogError.closed : $0.failure }) { throw failure }
 
-        let written: Written
+        let written: (range: ClosedRange<UInt64>, bytes: Int)
         do {
             written = try write(records)
         } catch let error as LogError where error.isSystemCallFailure {
@@ -125,29 +125,16 @@ public final class EventLog: @unchecked Sendable {
             $0.acceptedEnd = max($0.acceptedEnd, range.upperBound + 1)
             $0.appendedBytes += UInt64(written.bytes)
             $0.appendFailure = nil
-            // Appends finish in any order: keep the furthest end (a later segment starts over).
-            if written.segmentBase > $0.written.segmentBase
-                || (written.segmentBase == $0.written.segmentBase && written.segmentEnd > $0.written.length) {
-                $0.written = (written.segmentBase, written.segmentEnd)
-            }
             if options.durability == .never { $0.durableEnd = $0.acceptedEnd }
         }
         if options.durability == .always { try synchronize(upTo: range.upperBound + 1) }
         return range
     }
 
-    /// What one append wrote: its offsets, its bytes, and where in which segment it ended.
-    private struct Written {
-        var range: ClosedRange<UInt64>
-        var bytes: Int
-        var segmentBase: UInt64
-        var segmentEnd: Int64
-    }
-
     /// Encodes, compresses and writes one batch (rolling the segment when it is full); on a failed
     /// write the segment is cut back to the last whole batch, so a later append starts clean.
-    private func write(_ records: [Record]) throws -> Written {
-        try appendLock.withLock { (a: inout Appender) throws -> Written in
+    private func write(_ records: [Record]) throws -> (range: ClosedRange<UInt64>, bytes: Int) {
+        try appendLock.withLock { (a: inout Appender) throws -> (ClosedRange<UInt64>, Int) in
             a.raw.bytes.removeAll(keepingCapacity: true)
             a.raw.bytes.reserveCapacity(records.count * 16)
             var previous = Timestamp.zero
@@ -182,8 +169,10 @@ public final class EventLog: @unchecked Sendable {
             a.index.add(header, at: a.segmentSize)
             a.segmentSize += Int64(a.batch.count)
             a.nextOffset = header.endOffset
-            return Written(range: header.baseOffset...(header.endOffset - 1), bytes: a.batch.count,
-                           segmentBase: a.segmentBase, segmentEnd: a.segmentSize)
+            // Published before the lock is let go: whoever sees the new next offset (a group commit
+            // making it durable) finds the batch's bytes readable. No waiter is woken for this.
+            progress.withLock { $0.written = (a.segmentBase, a.segmentSize) }
+            return (header.baseOffset...(header.endOffset - 1), a.batch.count)
         }
     }
 
