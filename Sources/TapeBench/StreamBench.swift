@@ -6,13 +6,16 @@ import Services
 /// most liquid instruments, and `sessions` `/ws/v2` sessions on loopback, each subscribed to
 /// `tokensPerSession` random instruments of those, read by a client that keeps up.
 ///
-/// The window opens once every session is subscribed (at the log's end then) and closes
-/// `seconds` later; afterwards the log itself says which ticks each session should have got.
+/// The window opens `warmup` seconds after every session is subscribed (at the log's end then)
+/// and closes `seconds` later; afterwards the log itself says which ticks each session should
+/// have got. The warm-up lets the start settle: a thousand connections get their first ticks at
+/// once, with fresh TCP buffers, and the first 100–200 ms deliver late (measure it with `--warmup 0`).
 struct StreamBench {
     var rate = 100_000
     var sessions = 1_000
     var tokensPerSession = 50
     var seconds = 10
+    var warmup = 2
     let key = "bench-admin-key"
 
     func run() throws -> [Figure] {
@@ -24,6 +27,10 @@ struct StreamBench {
         var stopped = false
         defer { if !stopped { stop(tape, signal: SIGTERM) } }
         let client = try openSessions(port: port)
+        if warmup > 0 {
+            note("warming up for \(warmup) s")
+            usleep(UInt32(warmup) * 1_000_000)
+        }
         client.beginEdge()
         let start = try Self.acceptedEnd(port: port)
         client.openWindow(at: start)
@@ -51,7 +58,7 @@ struct StreamBench {
         ])
         print("""
         {"bench":"stream","feed_rate":\(rate),"sessions":\(sessions),"tokens_per_session":\(tokensPerSession),\
-        "seconds":\(round3(elapsed)),"ingest_ticks_per_s":\(Int(ingest)),"delivered_per_s":\(Int(delivered)),"messages_per_s":\(Int(Double(tally.messagesInWindow) / elapsed)),\
+        "warmup_s":\(warmup),"seconds":\(round3(elapsed)),"ingest_ticks_per_s":\(Int(ingest)),"delivered_per_s":\(Int(delivered)),"messages_per_s":\(Int(Double(tally.messagesInWindow) / elapsed)),\
         "expected":\(expected),"received":\(tally.inWindow),"lost":\(lost),"extra":\(extra),"out_of_order":\(tally.outOfOrder),\
         "closed_sessions":\(tally.closed),"latency_p50_ms":\(round3(p50)),"latency_p99_ms":\(round3(p99)),"latency_max_ms":\(round3(maxMs))}
         """)

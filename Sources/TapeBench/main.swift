@@ -1,7 +1,7 @@
 import Glibc
 
 /// `tape-bench [log|catalog|feed|http|stream|alerts|replay|rebuild|load|all] [--ticks N] [--sessions N]
-/// [--rate N] [--seconds N] [--connections N] [--results FILE]`: benchmarks that compare Tape with
+/// [--rate N] [--seconds N] [--warmup N] [--connections N] [--results FILE]`: benchmarks that compare Tape with
 /// a peer in the same run. Each suite prints its table and a JSON line; at the end one table
 /// collects every figure run, and `--results` (default `bench/results.json`) gets them as JSON.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -28,6 +28,7 @@ let suites: [String: () throws -> [Figure]] = [
         var bench = StreamBench()
         bench.sessions = option("--sessions") ?? bench.sessions
         bench.rate = option("--rate") ?? bench.rate
+        bench.warmup = option("--warmup").map { max(0, $0) } ?? bench.warmup
         return try bench.run()
     },
     "replay": { try ReplayBench(ticks: ticks ?? 10_000_000).run() },
@@ -44,7 +45,7 @@ let suites: [String: () throws -> [Figure]] = [
 /// `all` runs these; `load` is the soak test (`make soak`), run on its own.
 let order = ["log", "catalog", "feed", "http", "stream", "alerts", "replay", "rebuild"]
 let usage = "usage: tape-bench [\((order + ["load"]).joined(separator: "|"))|all] [--ticks N] [--sessions N] [--rate N] "
-    + "[--seconds N] [--connections N] [--results FILE]"
+    + "[--seconds N] [--warmup N] [--connections N] [--results FILE]"
 if arguments.contains("--help") || arguments.contains("-h") {
     print(usage)
     exit(0)
