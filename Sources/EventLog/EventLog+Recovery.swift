@@ -44,6 +44,7 @@ extension EventLog {
                           startingFrom start: SegmentIndex? = nil) throws -> SegmentIndex {
         var index = start ?? SegmentIndex(baseOffset: reader.baseOffset, interval: interval)
         var position = index.coveredLength
+        var rereadAt: Int64? = nil
         while true {
             switch try reader.slot(at: position, fileSize: size) {
             case .end:
@@ -53,6 +54,12 @@ extension EventLog {
                 throw reader.corrupt(nil, at: position, reason)
             case .damaged(let reason):
                 if isLast, try reader.nextValidHeader(after: position, fileSize: size) == nil { return index }
+                // Valid batches follow. A writer in another process may have been writing this one when it
+                // was read; appends are serialized, so it has finished it since: read it once more.
+                if isLast, rereadAt != position {
+                    rereadAt = position
+                    continue
+                }
                 throw reader.corrupt(nil, at: position, reason)
             case .batch(let header):
                 guard header.baseOffset == index.endOffset else {

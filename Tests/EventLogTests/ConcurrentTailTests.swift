@@ -2,6 +2,7 @@ import Dispatch
 import EventLog
 import Foundation
 import Synchronization
+import TapeTestSupport
 import Testing
 
 @Suite struct ConcurrentTailTests {
@@ -72,5 +73,36 @@ import Testing
         #expect(done.wait(timeout: .now() + 60) == .success, "readers did not finish within 60 s")
         #expect(failures.withLock { $0 } == [])
         #expect(log.acceptedEnd == total)
+    }
+}
+
+extension ConcurrentTailTests {
+    /// A reader opened on the directory (a `tape replay` beside a running server) tails appends
+    /// from another process, across segment rolls too. It cannot ask the writer what is whole: a
+    /// batch that looks damaged while valid batches follow it is read again (appends are
+    /// serialized, so the writer finished it before starting the next) before it is called damage.
+    @Test(arguments: [64 << 20, 64 << 10])
+    func aReaderInAnotherProcessNeverSeesABatchBeingWritten(segmentSize: Int) throws {
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.log, withIntermediateDirectories: true)
+        _ = try EventLog(directory: dir.log)  // create the first segment, then release the lock
+        let reader = try LogReader(directory: dir.log)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: tapeExecutable)
+        child.arguments = ["debug-append-loop", "--data", dir.path, "--batch", "3", "--segment-size", "\(segmentSize)"]
+        child.standardOutput = FileHandle.nullDevice
+        try child.run()
+        // SIGKILL, not terminate(): a child spawned from a test thread may inherit a mask that blocks SIGTERM.
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
+        var seen: UInt64 = 0
+        while seen < 40_000 {
+            let end = try reader.waitForEnd(beyond: seen, timeout: .seconds(20))
+            try #require(end > seen, "no appends from the child within 20 s")
+            for entry in try reader.read(from: seen, limit: Int(end - seen)) {
+                #expect(entry.record == tickRecord(entry.offset))
+                try #require(entry.offset == seen)
+                seen += 1
+            }
+        }
     }
 }

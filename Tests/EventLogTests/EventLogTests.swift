@@ -152,30 +152,6 @@ import TapeTestSupport
         #expect(try reader.waitForEnd(beyond: 10, timeout: .milliseconds(20)) == 5)
     }
 
-    @Test func aTailPicksUpAppendsFromAnotherProcess() throws {
-        let dir = TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir.log, withIntermediateDirectories: true)
-        _ = try EventLog(directory: dir.log)  // create the first segment, then release the lock
-        let reader = try LogReader(directory: dir.log)
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: tapeExecutable)
-        child.arguments = ["debug-append-loop", "--data", dir.path, "--batch", "10", "--segment-size", "65536"]
-        child.standardOutput = FileHandle.nullDevice
-        try child.run()
-        // SIGKILL, not terminate(): a child spawned from a test thread may inherit a mask that blocks SIGTERM.
-        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
-        var seen: UInt64 = 0
-        while seen < 3_000 {
-            let end = try reader.waitForEnd(beyond: seen, timeout: .seconds(20))
-            try #require(end > seen, "no appends from the child within 20 s")
-            for entry in try reader.read(from: seen, limit: Int(end - seen)) {
-                #expect(entry.record == tickRecord(entry.offset))
-                #expect(entry.offset == seen)
-                seen += 1
-            }
-        }
-    }
-
     @Test func retentionRemovesWholeSealedSegmentsOnly() throws {
         let dir = TemporaryDirectory()
         var options = LogOptions(segmentSize: 4096, durability: .never, retention: Retention(maxBytes: 20_000))
