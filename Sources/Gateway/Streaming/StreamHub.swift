@@ -22,7 +22,7 @@ public final class StreamHub: Sendable {
         /// How long a tick may wait to be batched with later ones before its session is sent a
         /// message: each session gets at most one message per half interval (plus one whenever
         /// `maxBatchBytes` fill up), which bounds syscalls and wake-ups at any tick rate.
-        public var flushInterval: Duration = .milliseconds(10)
+        public var flushInterval: Duration = .milliseconds(12)
         /// Sessions take turns: in each fan-out round only the sessions whose turn it is
         /// (session id modulo `phases`) are sent what they have, once it has waited half of
         /// `flushInterval`. Sessions subscribed to busy tokens all have ticks waiting after every
