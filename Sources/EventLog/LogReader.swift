@@ -212,7 +212,7 @@ public final class LogReader: LogSource, @unchecked Sendable {
                     if let since, header.maxTime < since {
                         next = max(next, header.endOffset)
                     } else if header.endOffset > next {
-                        if let problem = try load(header, at: position, of: segment) {
+                        if let problem = try segment.reader.load(header, at: position) {
                             throw segment.reader.corrupt(header, at: position, problem)
                         }
                         let (after, goOn) = try body(segment, header, position, next, stop)
@@ -228,20 +228,6 @@ public final class LogReader: LogSource, @unchecked Sendable {
                                        reason: "offsets \(next)..<\(stop) are missing from the segments")
             }
         }
-    }
-
-    /// Loads a batch; nil when it checks out, else the problem. A reader without the writer reads
-    /// the open segment as another process writes it, and may catch the last batch's bytes still
-    /// being copied in: there a failed check is retried for a few milliseconds before it counts.
-    private func load(_ header: BatchHeader, at position: Int64, of segment: Segment) throws -> String? {
-        var problem = try segment.reader.load(header, at: position)
-        var retries = writer == nil && !segment.isSealed ? 3 : 0
-        while problem != nil && retries > 0 {
-            retries -= 1
-            usleep(1_000)
-            problem = try segment.reader.load(header, at: position)
-        }
-        return problem
     }
 
     /// The first offset whose event time is at or after `time` (the end if none is).
@@ -298,7 +284,7 @@ public final class LogReader: LogSource, @unchecked Sendable {
             if let readable = writer?.readableLength(ofSegment: segment.base) { size = min(size, readable) }
             if segment.index.coveredLength < size {
                 segment.index = try EventLog.scanIndex(segment.reader, size: size, interval: segment.index.interval,
-                                                       isLast: isLast, startingFrom: segment.index)
+                                                       isLast: isLast, isWrittenElsewhere: writer == nil, startingFrom: segment.index)
             }
             segment.isSealed = !isLast
         }

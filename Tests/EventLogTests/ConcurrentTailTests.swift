@@ -106,3 +106,28 @@ extension ConcurrentTailTests {
         }
     }
 }
+
+extension ConcurrentTailTests {
+    /// The open segment's last batch fails its checks. While a writer holds the lock it may be a
+    /// batch being copied in: a reader in another process stops before it, without an error. With
+    /// no writer the log is at rest, and the same read reports the damage.
+    @Test func aBadLastBatchIsDamageOnlyWhenNoWriterHoldsTheLock() throws {
+        let dir = TemporaryDirectory()
+        let log = try EventLog(directory: dir.log)
+        try log.append(tickRecords(0..<100))
+        try log.append(tickRecords(100..<200))
+        try log.close()
+        let segment = dir.log + "/" + SegmentName.segment(0)
+        let size = try FileManager.default.attributesOfItem(atPath: segment)[.size] as! Int64
+        try flipByte(in: segment, at: size - 20)  // inside the last batch's LZ4 frame
+
+        let lock = try #require(FileHandle(forUpdatingAtPath: dir.log + "/tape.lock"))
+        try #require(flock(lock.fileDescriptor, LOCK_EX | LOCK_NB) == 0)
+        #expect(try LogReader(directory: dir.log).endOffset() == 100)
+        #expect(try LogReader(directory: dir.log).read(from: 0, limit: 1_000).count == 100)
+
+        flock(lock.fileDescriptor, LOCK_UN)
+        #expect(try LogReader(directory: dir.log).endOffset() == 200)
+        #expect(throws: LogError.self) { try LogReader(directory: dir.log).read(from: 0, limit: 1_000) }
+    }
+}
