@@ -52,10 +52,10 @@ extension EventLog {
 
     /// Walks the batch headers of a segment into an index. Damage throws for sealed segments;
     /// for the last one, an incomplete batch at the end just ends the scan (it is still being written).
-    /// `isWrittenElsewhere`: a writer in another process may be copying the last batch in right now
-    /// (see `isBeingWritten`); such a batch is left for a later look.
+    /// `writtenElsewhereIn`: the log directory, when a writer in another process may be copying the
+    /// last batch in right now (see `isBeingWritten`); such a batch is left for a later look.
     static func scanIndex(_ reader: SegmentReader, size: Int64, interval: Int64, isLast: Bool,
-                          isWrittenElsewhere: Bool = false, startingFrom start: SegmentIndex? = nil) throws -> SegmentIndex {
+                          writtenElsewhereIn directory: String? = nil, startingFrom start: SegmentIndex? = nil) throws -> SegmentIndex {
         var index = start ?? SegmentIndex(baseOffset: reader.baseOffset, interval: interval)
         var position = index.coveredLength
         var rereadAt: Int64? = nil
@@ -70,7 +70,7 @@ extension EventLog {
                 if isLast, try reader.nextValidHeader(after: position, fileSize: size) == nil { return index }
                 // Valid batches follow. A writer in another process may have been writing this one when it
                 // was read; appends are serialized, so it has finished it since: read it once more.
-                if isLast, isWrittenElsewhere, rereadAt != position {
+                if isLast, directory != nil, rereadAt != position {
                     rereadAt = position
                     continue
                 }
@@ -79,7 +79,7 @@ extension EventLog {
                 guard header.baseOffset == index.endOffset else {
                     throw reader.corrupt(header, at: position, "batch starts at offset \(header.baseOffset), expected \(index.endOffset)")
                 }
-                if isLast, isWrittenElsewhere, try isBeingWritten(header, at: position, reader, size: size) { return index }
+                if isLast, let directory, try isBeingWritten(header, at: position, reader, size: size, directory: directory) { return index }
                 index.add(header, at: position)
                 position += header.totalLength
             }
@@ -90,11 +90,11 @@ extension EventLog {
     /// still be being copied in: not when another batch follows it (appends are serialized, so it
     /// was finished first), nor when it checks out (header, LZ4 checksums, records), nor when no
     /// writer holds the lock (then a failed check is damage, and reading the batch reports it).
-    private static func isBeingWritten(_ header: BatchHeader, at position: Int64, _ reader: SegmentReader, size: Int64) throws -> Bool {
+    private static func isBeingWritten(_ header: BatchHeader, at position: Int64, _ reader: SegmentReader, size: Int64,
+                                       directory: String) throws -> Bool {
         if case .batch = try reader.slot(at: position + header.totalLength, fileSize: size) { return false }
         guard try reader.load(header, at: position) != nil else { return false }
-        let path = reader.file.path
-        return hasWriter(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+        return hasWriter(directory)
     }
 
     /// Where a segment's first damage is: the batches before it (as an index), its position and why;

@@ -284,7 +284,8 @@ public final class LogReader: LogSource, @unchecked Sendable {
             if let readable = writer?.readableLength(ofSegment: segment.base) { size = min(size, readable) }
             if segment.index.coveredLength < size {
                 segment.index = try EventLog.scanIndex(segment.reader, size: size, interval: segment.index.interval,
-                                                       isLast: isLast, isWrittenElsewhere: writer == nil, startingFrom: segment.index)
+                                                       isLast: isLast, writtenElsewhereIn: writer == nil ? directory : nil,
+                                                       startingFrom: segment.index)
             }
             segment.isSealed = !isLast
         }
