@@ -158,7 +158,8 @@ public final class StreamHub: Sendable {
 
     // MARK: sessions (any thread)
 
-    /// Registers a connection; returns its session id. The SessionOpened event is journaled.
+    /// Registers a connection; returns its session id. The SessionOpened event is journaled before
+    /// `beforeData` runs.
     /// `beforeData` runs under the hub's lock before anything can be pushed to the session (a welcome goes first).
     @discardableResult
     public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding,
@@ -169,10 +170,11 @@ public final class StreamHub: Sendable {
             s.nextSessionID += 1
             s.sessions[id] = StreamSession(id: id, userID: userID, protocolName: protocolName, socket: socket, encoding: encoding, now: now)
             s.totals.opened += 1
+            // Journaled before anything reaches the client, which may write to the socket at once.
+            journal.submit(.sessionOpened(SessionOpened(sessionID: id, userID: userID, protocolName: protocolName)))
             beforeData(id)
             return id
         }
-        journal.submit(.sessionOpened(SessionOpened(sessionID: id, userID: userID, protocolName: protocolName)))
         return id
     }
 
@@ -184,8 +186,8 @@ public final class StreamHub: Sendable {
         public var overLimit: [UInt32] = []
     }
 
-    /// Subscribes `tokens` in `mode`. Under the hub's lock, before any later tick is queued,
-    /// `beforeTicks` gets the outcome and the latest tick of each newly subscribed token (for a
+    /// Subscribes `tokens` in `mode`. Under the hub's lock, before any later tick is queued and
+    /// after the Subscribed event is journaled, `beforeTicks` gets the outcome and the latest tick of each newly subscribed token (for a
     /// snapshot message); it is not called when the session is not open.
     @discardableResult
     public func subscribe(sessionID: UInt64, tokens: [UInt32], mode: StreamMode,
@@ -205,10 +207,10 @@ public final class StreamHub: Sendable {
                 session.modes[token] = mode
                 outcome.subscribed.append(token)
             }
+            if !outcome.subscribed.isEmpty {
+                journal.submit(.subscribed(Subscription(sessionID: sessionID, tokens: outcome.subscribed, mode: mode.rawValue)))
+            }
             beforeTicks(outcome, fresh)
-        }
-        if !outcome.subscribed.isEmpty {
-            journal.submit(.subscribed(Subscription(sessionID: sessionID, tokens: outcome.subscribed, mode: mode.rawValue)))
         }
         return outcome
     }
