@@ -129,10 +129,58 @@ import Testing
         _ = try client.upgrade()
         #expect(eventually { server.recorder.sockets.count == 1 })
         let socket = server.recorder.sockets[0]
-        // The client reads nothing, so the loop's buffer fills and then the queue does.
-        var results: [SendResult] = []
-        for _ in 0..<2000 { results.append(socket.send(binary: [UInt8](repeating: 7, count: 512))) }
-        #expect(results.contains(.queueFull))
+        // The client reads nothing, so the socket's buffers fill (frames are written straight to
+        // it while it takes them), then the loop's, and then the queue does: long before 100 MB.
+        var result = SendResult.queued
+        for _ in 0..<200_000 {
+            result = socket.send(binary: [UInt8](repeating: 7, count: 512))
+            if result != .queued { break }
+        }
+        #expect(result == .queueFull)
+    }
+
+    @Test func framesWrittenStraightToTheSocketStayWholeWhenItFillsMidFrame() throws {
+        let server = try TestServer { $0.outboundQueueBytes = 256 << 10 }
+        let client = try server.makeClient()
+        _ = try client.upgrade()
+        #expect(eventually { server.recorder.sockets.count == 1 })
+        let socket = server.recorder.sockets[0]
+        // Frames of many sizes while the client reads nothing: the socket fills in the middle of
+        // one, whose rest goes through the loop; then the queue fills. The loop's pongs to pings
+        // sent meanwhile must not land inside a frame, and no frame may be lost or reordered.
+        let count = 600
+        let queueFilled = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var generator = SeededGenerator(seed: 11)
+            var hasSignalled = false
+            for index in 0..<count {
+                let size = Int.random(in: 2...40_000, using: &generator)
+                let payload = [UInt8(index >> 8), UInt8(index & 0xFF)] + [UInt8](repeating: UInt8(index % 251), count: size - 2)
+                while socket.send(binary: payload) == .queueFull {
+                    if !hasSignalled { queueFilled.signal(); hasSignalled = true }
+                    usleep(500)
+                }
+            }
+            if !hasSignalled { queueFilled.signal() }
+        }
+        #expect(queueFilled.wait(timeout: .now() + 10) == .success)
+        for ping in 0..<20 { try client.sendFrame(.ping, [UInt8(ping)]) }
+        var next = 0, pongs = 0
+        while next < count || pongs < 20 {
+            let frame = try client.readFrame()
+            if frame.opcode == .pong {
+                #expect(frame.payload == [UInt8(pongs)])
+                pongs += 1
+                continue
+            }
+            try #require(frame.opcode == .binary)
+            let index = Int(frame.payload[0]) << 8 | Int(frame.payload[1])
+            try #require(index == next, "frame \(index) arrived where \(next) was due")
+            #expect(frame.payload.dropFirst(2).allSatisfy { $0 == UInt8(index % 251) })
+            next += 1
+        }
+        #expect(socket.send(text: "still open") == .queued)
+        #expect(try client.readFrame().payload == .ascii("still open"))
     }
 
     @Test func invalidUTF8ClosesWith1007() throws {

@@ -1,7 +1,7 @@
 extension HTTPConnection {
     /// Switches to WebSocket after the 101 is queued; bytes the client sent after its handshake are frames already.
     func startWebSocket(request: HTTPRequest, upgrade: WebSocketUpgrade) {
-        let outbox = makeOutbox()
+        let outbox = makeOutbox(lendingSocket: true)
         let socket = WebSocket(id: id, request: request, outbox: outbox)
         let session = WebSocketSession(handler: upgrade.makeHandler(), socket: socket, settings: server.configuration.webSocket, now: runtime.now)
         mode = .webSocket(session)
@@ -69,8 +69,11 @@ extension HTTPConnection {
         append(WebSocketFrameEncoder.encode(WebSocketFrame(opcode: opcode, payload: payload)))
     }
 
-    /// Moves messages sent from any thread into the write buffer; true when anything was queued.
+    /// Moves messages sent from any thread into the write buffer, taking the socket back if it was
+    /// lent; true when anything was queued.
     func pumpWebSocketOutbox(_ session: WebSocketSession) -> Bool {
+        // Draining takes a lent socket back.
+        hasLentSocket = false
         session.socket.outbox.drain(into: &drained)
         defer { drained.removeAll(keepingCapacity: true) }
         guard !drained.isEmpty else { return false }

@@ -50,6 +50,10 @@ final class HTTPConnection: EventSource {
     var isProcessing = false
     var needsAnotherPass = false
     var isFlushing = false
+    /// Whether a WebSocket's socket is lent to senders on other threads, who write frames to it
+    /// directly while the loop has nothing to send (see `ConnectionOutbox`); the loop takes it back
+    /// before writing anything of its own.
+    var hasLentSocket = false
     var interest: Interest = .readable
     var lastReadAt: ContinuousClock.Instant
     var lastWriteProgressAt: ContinuousClock.Instant
@@ -95,14 +99,16 @@ final class HTTPConnection: EventSource {
         }
     }
 
-    /// Makes an outbox whose items are drained on this connection's loop.
-    func makeOutbox() -> ConnectionOutbox {
+    /// Makes an outbox whose items are drained on this connection's loop; a WebSocket's may be lent
+    /// the socket (`directSocket`).
+    func makeOutbox(lendingSocket: Bool = false) -> ConnectionOutbox {
         let loop = runtime.loop, registrationID = registrationID
         // Made once per outbox: scheduling a drain (once per streamed message) then allocates nothing.
         let drain: @Sendable (EventLoopRuntime) -> Void = { runtime in
             (runtime.source(registrationID) as? HTTPConnection)?.flush()
         }
-        return ConnectionOutbox(capacityBytes: server.configuration.outboundQueueBytes) { loop.submit(drain) }
+        return ConnectionOutbox(capacityBytes: server.configuration.outboundQueueBytes,
+                                directSocket: lendingSocket ? socket.fileDescriptor : nil) { loop.submit(drain) }
     }
 
     // MARK: EventSource
@@ -195,6 +201,7 @@ final class HTTPConnection: EventSource {
 
     /// Queues bytes for sending; `flush()` sends them.
     func append(_ bytes: [UInt8]) {
+        if hasLentSocket { takeSocketBack() }
         guard pendingWriteBytes > 0 else {
             // Nothing waits: the array itself becomes the output buffer, without a copy (a
             // streamed WebSocket frame is usually alone in its drain).
@@ -208,6 +215,7 @@ final class HTTPConnection: EventSource {
 
     /// Queues what `write` appends to the output buffer, for encoders that write in place rather than build an array.
     func appendOutput(_ write: (inout [UInt8]) -> Void) {
+        if hasLentSocket { takeSocketBack() }
         // The write-stall timeout counts from when output was first waiting, not from the last write long ago.
         if pendingWriteBytes == 0 { lastWriteProgressAt = runtime.now }
         write(&writeBuffer)
@@ -243,8 +251,20 @@ final class HTTPConnection: EventSource {
                 beginLingering()
                 return
             }
+            // Nothing left to write: senders may write whole frames themselves until the loop
+            // needs the socket again (never after this side's close frame).
+            if case .webSocket(let session) = mode, session.closeSentAt == nil {
+                hasLentSocket = session.socket.outbox.lendSocket()
+            }
         }
         updateInterest()
+    }
+
+    /// Takes a lent socket back before the loop adds output of its own: what senders queued
+    /// meanwhile (the rest of a frame the socket did not take whole first) goes ahead of it.
+    private func takeSocketBack() {
+        _ = pumpOutbox()
+        hasLentSocket = false
     }
 
     private var isLingering: Bool {

@@ -44,12 +44,17 @@ public struct FrameBuffer {
     /// Overwrites a payload byte already written.
     public mutating func set(_ byte: UInt8, atPayload index: Int) { storage.set(byte, at: Self.headerRoom + index) }
 
-    /// The finished message: header and payload, as one array.
-    func message(isBinary: Bool) -> StreamMessage {
+    /// Calls `body` with the finished frame, header and payload, in the buffer's own memory.
+    func withFrame<Result>(isBinary: Bool, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         let payload = payloadCount
         let headerLength = WebSocketFrameEncoder.headerLength(payloadCount: payload)
         let start = storage.base + (Self.headerRoom - headerLength)
         WebSocketFrameEncoder.writeHeader(isBinary ? .binary : .text, payloadCount: payload, to: start)
-        return StreamMessage(frame: Array(UnsafeRawBufferPointer(start: start, count: headerLength + payload)))
+        return body(UnsafeRawBufferPointer(start: start, count: headerLength + payload))
+    }
+
+    /// The finished message: header and payload, as one array.
+    func message(isBinary: Bool) -> StreamMessage {
+        withFrame(isBinary: isBinary) { StreamMessage(frame: Array($0)) }
     }
 }

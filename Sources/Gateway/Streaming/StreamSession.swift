@@ -148,14 +148,18 @@ final class StreamSession: @unchecked Sendable {
         }
         if batch.pointee.count > 0 {
             encoding.finish(&batch.pointee.message, count: batch.pointee.count)
-            let ready = batch.pointee.message.message(isBinary: encoding.isBinary)
             let ticks = batch.pointee.count
+            // Sent from the buffer itself; copied only if the queue refuses it.
+            let isRefused = batch.pointee.message.withFrame(isBinary: encoding.isBinary) { frame in
+                guard record(socket.outbox.enqueue(frame: frame), ticks: ticks, now: now) else {
+                    refused = (StreamMessage(frame: Array(frame)), ticks)
+                    return true
+                }
+                return false
+            }
             batch.pointee.message.removeAll()
             batch.pointee.count = 0
-            guard send(ready, ticks: ticks, now: now) else {
-                refused = (ready, ticks)
-                return keepsUp(now, patience)
-            }
+            if isRefused { return keepsUp(now, patience) }
         }
         if !latestOrder.isEmpty {
             let conflated = encoding.message(joining: latestOrder.map { latest[$0]! })
@@ -171,7 +175,12 @@ final class StreamSession: @unchecked Sendable {
 
     /// Sends one message; on a full queue marks the session congested and returns false.
     private func send(_ message: StreamMessage, ticks: Int, now: UInt64) -> Bool {
-        switch socket.send(message) {
+        record(socket.send(message), ticks: ticks, now: now)
+    }
+
+    /// Counts what a send of `ticks` ticks did; on a full queue marks the session congested and returns false.
+    private func record(_ result: SendResult, ticks: Int, now: UInt64) -> Bool {
+        switch result {
         case .queued:
             deliveredCount += UInt64(ticks)
             lastSend = now
