@@ -64,9 +64,10 @@ final class ConnectionOutbox: Sendable {
     }
 
     /// Sends a frame from memory the caller owns: written straight to a lent-out socket when it
-    /// takes the frame whole, copied into the queue otherwise.
-    func enqueue(frame: UnsafeRawBufferPointer) -> SendResult {
-        enqueue(nil, size: frame.count, frame: frame) { written in .webSocketFrame(Array(frame[written...])) }
+    /// takes the frame whole, copied into the queue otherwise. With `mayWriteDirectly` false it is
+    /// queued (and a lent socket taken back), so that the loop's thread does the writing.
+    func enqueue(frame: UnsafeRawBufferPointer, mayWriteDirectly: Bool = true) -> SendResult {
+        enqueue(nil, size: frame.count, frame: mayWriteDirectly ? frame : nil) { written in .webSocketFrame(Array(frame[written...])) }
     }
 
     /// Writes `frame` to a lent-out socket, or queues `item` (`rest(0)` when nil); after a partial

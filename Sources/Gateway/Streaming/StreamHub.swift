@@ -37,6 +37,9 @@ public final class StreamHub: Sendable {
         public var heartbeatInterval: Duration = .seconds(1)
         /// Log entries read per fan-out round.
         public var readBatch = 8192
+        /// A read of the log that returns this many entries or more means the tail is behind: its
+        /// messages then go through the connections' queues, and the event loops write them.
+        public var behindAt = 2048
         public init() {}
     }
 
@@ -70,6 +73,10 @@ public final class StreamHub: Sendable {
         var replays = 0
         /// Fan-out rounds since start: whose turn it is (`Settings.phases`).
         var round: UInt64 = 0
+        /// Whether the last read of the log returned `behindAt` entries or more: the tail is behind, and
+        /// messages go through the connections' queues, so that the event loops' threads share
+        /// the writing instead of the tail doing it all (see `flush`).
+        var isBehind = false
     }
 
     struct Subscriber {
@@ -389,6 +396,7 @@ public final class StreamHub: Sendable {
                 }
             }
             s.nextOffset = next
+            s.isBehind = entries.count >= settings.behindAt
             s.round &+= 1
             flushDue(now: now, in: &s)
         }
@@ -441,9 +449,12 @@ public final class StreamHub: Sendable {
         }
     }
 
+    /// Sends each session what it has. The tail writes each message to its socket itself while it
+    /// keeps up (the socket is lent out when its loop has nothing to write: no hand-off, no
+    /// wake-up); while it is behind, the loops write them, each on its own thread.
     private func flush(_ sessions: [StreamSession], now: UInt64, in s: inout State) {
         for session in sessions {
-            let keepsUp = session.flush(now: now, patience: patienceNanos)
+            let keepsUp = session.flush(now: now, patience: patienceNanos, mayWriteDirectly: !s.isBehind)
             if !keepsUp {
                 closeSlow(session, in: &s)
             } else if session.hasPending, !session.isWaiting {

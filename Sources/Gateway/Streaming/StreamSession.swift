@@ -139,8 +139,9 @@ final class StreamSession: @unchecked Sendable {
 
     /// Hands what waits to the socket: the refused message, the message being built, then the
     /// conflated ticks. Returns false when the queue is still full and the session has been
-    /// congested longer than `patience` nanoseconds.
-    func flush(now: UInt64, patience: UInt64) -> Bool {
+    /// congested longer than `patience` nanoseconds. With `mayWriteDirectly` false the message
+    /// being built goes through the connection's queue even when its socket is lent out.
+    func flush(now: UInt64, patience: UInt64, mayWriteDirectly: Bool = true) -> Bool {
         batch.pointee.isWaiting = false
         if let (message, ticks) = refused {
             guard send(message, ticks: ticks, now: now) else { return keepsUp(now, patience) }
@@ -151,7 +152,7 @@ final class StreamSession: @unchecked Sendable {
             let ticks = batch.pointee.count
             // Sent from the buffer itself; copied only if the queue refuses it.
             let isRefused = batch.pointee.message.withFrame(isBinary: encoding.isBinary) { frame in
-                guard record(socket.outbox.enqueue(frame: frame), ticks: ticks, now: now) else {
+                guard record(socket.outbox.enqueue(frame: frame, mayWriteDirectly: mayWriteDirectly), ticks: ticks, now: now) else {
                     refused = (StreamMessage(frame: Array(frame)), ticks)
                     return true
                 }

@@ -5,8 +5,11 @@ import Testing
 
 /// `/ws/v2` against a real server: session isolation, ordering, snapshots, errors, auth and backpressure.
 @Suite struct StreamHubTests {
-    @Test func sessionsReceiveExactlyTheirOwnTokensInLogOrder() throws {
-        let fixture = try StreamingFixture()
+    /// With `behindAt` 1 the hub counts as behind on every read, and every message goes through the
+    /// connections' queues and the event loops instead of being written by the hub.
+    @Test(arguments: [StreamHub.Settings().behindAt, 1])
+    func sessionsReceiveExactlyTheirOwnTokensInLogOrder(behindAt: Int) throws {
+        let fixture = try StreamingFixture { $0.streaming.behindAt = behindAt }
         let a = try fixture.connect(), b = try fixture.connect()
         #expect(try a.subscribe([101, 102])["type"] as? String == "subscribed")
         #expect(try b.subscribe([102, 103])["type"] as? String == "subscribed")
