@@ -165,9 +165,9 @@ public final class StreamHub: Sendable {
 
     // MARK: sessions (any thread)
 
-    /// Registers a connection; returns its session id. The SessionOpened event is journaled before
-    /// `beforeData` runs.
-    /// `beforeData` runs under the hub's lock before anything can be pushed to the session (a welcome goes first).
+    /// Registers a connection; returns its session id. The SessionOpened event is journaled, then
+    /// `beforeData` runs under the hub's lock before anything can be pushed to the session (a
+    /// welcome goes first).
     @discardableResult
     public func open(socket: WebSocket, userID: UInt64?, protocolName: String, encoding: any StreamEncoding,
                      beforeData: (UInt64) -> Void = { _ in }) -> UInt64 {
@@ -193,9 +193,10 @@ public final class StreamHub: Sendable {
         public var overLimit: [UInt32] = []
     }
 
-    /// Subscribes `tokens` in `mode`. Under the hub's lock, before any later tick is queued and
-    /// after the Subscribed event is journaled, `beforeTicks` gets the outcome and the latest tick of each newly subscribed token (for a
-    /// snapshot message); it is not called when the session is not open.
+    /// Subscribes `tokens` in `mode`. Under the hub's lock, after the Subscribed event is
+    /// journaled and before any later tick is queued, `beforeTicks` gets the outcome and the latest
+    /// tick of each newly subscribed token (for a snapshot message); it is not called when the
+    /// session is not open.
     @discardableResult
     public func subscribe(sessionID: UInt64, tokens: [UInt32], mode: StreamMode,
                           beforeTicks: (SubscribeOutcome, [TickUpdate]) -> Void = { _, _ in }) -> SubscribeOutcome {
