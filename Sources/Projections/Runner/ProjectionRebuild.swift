@@ -93,14 +93,17 @@ public final class ProjectionRebuild: @unchecked Sendable {
     /// Builds, then swaps or compares; returns the final status (also when it failed).
     @discardableResult
     public func run() -> Status {
+        var failure: String?
         do {
             try runSteps()
         } catch {
-            update { $0.phase = .failed; $0.error = "\(error)" }
+            failure = "\(error)"
         }
         builder.withLock { $0 = nil }
         Self.removeDatabase(at: asidePath)
-        update { $0.finishedAt = clock() }
+        // Finished only once the aside files are gone: the next rebuild of this projection builds at the same path.
+        let now = clock()
+        update { $0.phase = failure == nil ? .done : .failed; $0.error = failure; $0.finishedAt = now }
         finished.update { $0 = true }
         return status
     }
@@ -149,7 +152,6 @@ public final class ProjectionRebuild: @unchecked Sendable {
                                                   offset: end, liveHash: liveHash, rebuiltHash: hash)
             update { $0.diff = diff }
         }
-        update { $0.phase = .done }
     }
 
     private func update(_ change: (inout Status) -> Void) { state.withLock { change(&$0) } }

@@ -97,6 +97,25 @@ import Testing
         #expect(try #require(status.diff).isIdentical)
     }
 
+    /// A status that reads finished means the aside files are gone: the server lets the next
+    /// rebuild of the projection start then, at the same path.
+    @Test(arguments: [ProjectionRebuild.Mode.swap, .diff])
+    func aRebuildReadsFinishedOnlyOnceItsAsideFilesAreGone(mode: ProjectionRebuild.Mode) throws {
+        let log = ProjectionRunnerTests.randomLog(count: 200, seed: 8)
+        let runner = ProjectionRunner(projection: TallyProjection(), log: log, databasePath: livePath, batchSize: 100)
+        try runner.catchUp()
+        for _ in 0..<20 {
+            let rebuild = ProjectionRebuild(live: runner, fresh: TallyProjection(), log: log, livePath: livePath,
+                                            asidePath: asidePath, mode: mode)
+            let ran = DispatchSemaphore(value: 0)
+            Thread { rebuild.run(); ran.signal() }.start()
+            while !rebuild.status.isFinished {}
+            for suffix in ["", "-wal", "-shm"] { #expect(!FileManager.default.fileExists(atPath: asidePath + suffix)) }
+            #expect(rebuild.status.phase == .done)
+            ran.wait()
+        }
+    }
+
     @Test func aSwapRepairsAFailedProjection() throws {
         let log = ProjectionRunnerTests.randomLog(count: 1_000, seed: 5)
         let live = TallyProjection(failAt: 600)
