@@ -52,9 +52,10 @@ struct StreamBench {
         let maxMs = Double(tally.maxLatencyNanos) / 1e6
         let ingest = Double(ticksInWindow) / elapsed, delivered = Double(tally.inWindow) / elapsed
         printTable([
-            ("ingest (simulated feed, target \(rate)/s)", "\(Int(ingest)) ticks/s", "", "", 0),
-            ("delivered to \(sessions) sessions", "\(Int(delivered)) ticks/s", "expected", "\(Int(Double(expected) / elapsed)) ticks/s", 0),
-            ("latency append → client", "p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms, max \(String(format: "%.1f", maxMs)) ms", "", "", 0),
+            ("ingest (simulated feed)", "\(Int(ingest)) ticks/s", "feed rate", "\(rate) ticks/s", ingest / Double(rate)),
+            ("delivered to \(sessions) sessions", "\(Int(delivered)) ticks/s", "expected", "\(Int(Double(expected) / elapsed)) ticks/s",
+             expected > 0 ? Double(tally.inWindow) / Double(expected) : nil),
+            ("latency append → client", "p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms, max \(String(format: "%.1f", maxMs)) ms", "", "", nil),
         ])
         print("""
         {"bench":"stream","feed_rate":\(rate),"sessions":\(sessions),"tokens_per_session":\(tokensPerSession),\
