@@ -57,20 +57,27 @@ import TapeTestSupport
             nextVolume = outcome.nextVolume
             acknowledgedVolumes += outcome.acknowledged.filter { $0.type == "tick" }.map(\.value)
 
+            var times = PhaseTimes()
             let copy = root + "/copy-\(cycle)"
-            try FileManager.default.copyItem(atPath: data, toPath: copy)
-            try Self.checkCrashedCopy(copy, acknowledged: outcome.acknowledged, context: "seed \(seed) cycle \(cycle) (killed after \(killAfter))", scratch: root)
+            try times.measure("copy") { try FileManager.default.copyItem(atPath: data, toPath: copy) }
+            try Self.checkCrashedCopy(copy, acknowledged: outcome.acknowledged, context: "seed \(seed) cycle \(cycle) (killed after \(killAfter))",
+                                      scratch: root, times: &times)
             removeDirectory(copy)
 
-            server = try ServerProcess(serveArguments, logsIn: root, name: "cycle-\(cycle)")
-            try server.waitForHealth("ok")
+            try times.measure("restart") {
+                server = try ServerProcess(serveArguments, logsIn: root, name: "cycle-\(cycle)")
+                try server.waitForHealth("ok")
+            }
+            // Progress for the long runs, and where their time goes as the log grows.
+            print("crash cycle \(cycle + 1)/\(cycles): killed after \(killAfter), \(outcome.acknowledged.count) writes acknowledged; \(times)")
         }
 
         // The last kill's unanswered requests, then a clean stop.
         let resent = Self.resend(unanswered, to: server.client, keys: keys)
         acknowledgedVolumes += resent.map(\.value)
         #expect(server.stop() == 0, "seed \(seed): the last server did not stop cleanly: \(server.errors.suffix(2_000))")
-        try Self.checkCrashedCopy(data, acknowledged: resent, context: "seed \(seed) after the last cycle", scratch: root)
+        var times = PhaseTimes()
+        try Self.checkCrashedCopy(data, acknowledged: resent, context: "seed \(seed) after the last cycle", scratch: root, times: &times)
 
         // Across all cycles: each acknowledged tick once in the log (retries after a kill included),
         // and no alert fired twice for one tick.
@@ -128,22 +135,25 @@ import TapeTestSupport
     }
 
     /// The checks that need the server down, run on a directory as a crash (or a stop) left it.
-    static func checkCrashedCopy(_ directory: String, acknowledged: [AcknowledgedEvent], context: String, scratch: String) throws {
+    static func checkCrashedCopy(_ directory: String, acknowledged: [AcknowledgedEvent], context: String, scratch: String,
+                                 times: inout PhaseTimes) throws {
         // The alert engine resumes from its checkpoint (opening the log cuts a torn tail first) and
         // evaluates to the end; the audit then finds no duplicate, missing or mismatched firing.
-        let engine = try runTape(["debug-alert-engine", "--data", directory, "--until", "caught-up"], scratch: scratch)
+        let engine = try times.measure("alert engine") { try runTape(["debug-alert-engine", "--data", directory, "--until", "caught-up"], scratch: scratch) }
         #expect(engine.status == 0 && engine.output.contains("unexplained 0"), "\(context): alert engine: \(engine.output) \(engine.errors)")
-        let audit = try runTape(["audit", "alerts", "--data", directory, "--problems"], scratch: scratch)
+        let audit = try times.measure("audit") { try runTape(["audit", "alerts", "--data", directory, "--problems"], scratch: scratch) }
         #expect(audit.status == 0, "\(context): tape audit alerts: \(audit.output.suffix(3_000)) \(audit.errors)")
 
         // Each projection resumed from the checkpoint the crash left equals a rebuild from offset 0.
         var resumed: [String: String] = [:]
         for name in ["instruments", "users", "sessions", "quotes", "candles", "signals", "alerts"] {
-            let caughtUp = try runTape(["debug-catch-up", "--data", directory, "--projection", name, "--batch", "1000"], scratch: scratch)
+            let caughtUp = try times.measure("catch-up") {
+                try runTape(["debug-catch-up", "--data", directory, "--projection", name, "--batch", "1000"], scratch: scratch)
+            }
             #expect(caughtUp.status == 0, "\(context): debug-catch-up \(name): \(caughtUp.errors)")
             resumed[name] = caughtUp.output.components(separatedBy: " hash ").last?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let rebuild = try runTape(["rebuild", "--data", directory], scratch: scratch)
+        let rebuild = try times.measure("rebuild") { try runTape(["rebuild", "--data", directory], scratch: scratch) }
         #expect(rebuild.status == 0, "\(context): rebuild: \(rebuild.errors)")
         for line in rebuild.output.split(separator: "\n") {
             guard let name = line.split(separator: " ").first.map(String.init), let hash = line.components(separatedBy: "hash ").last else { continue }
@@ -151,12 +161,12 @@ import TapeTestSupport
         }
         #expect(rebuild.output.split(separator: "\n").count == resumed.count, "\(context): rebuild printed \(rebuild.output)")
 
-        let verify = try runTape(["verify", "--data", directory], scratch: scratch)
+        let verify = try times.measure("verify") { try runTape(["verify", "--data", directory], scratch: scratch) }
         #expect(verify.status == 0, "\(context): tape verify: \(verify.output) \(verify.errors)")
 
         // Every acknowledged write is in the log at the offset its answer gave.
         guard let lowest = acknowledged.map(\.offset).min() else { return }
-        let events = try dump(directory, from: lowest, scratch: scratch)
+        let events = try times.measure("dump") { try dump(directory, from: lowest, scratch: scratch) }
         let lost = acknowledged.filter { ack in
             guard let event = events[ack.offset] else { return true }
             return event["type"] as? String != ack.type || event[ack.field] as? Int != ack.value
@@ -174,5 +184,24 @@ import TapeTestSupport
             events[UInt64(at)] = event
         }
         return events
+    }
+}
+
+/// Wall time per named phase, summed over repeats, in the order first seen.
+struct PhaseTimes: CustomStringConvertible {
+    private var phases: [(name: String, time: Duration)] = []
+
+    mutating func measure<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        defer {
+            let time = ContinuousClock.now - start
+            if let i = phases.firstIndex(where: { $0.name == name }) { phases[i].time += time } else { phases.append((name, time)) }
+        }
+        return try body()
+    }
+
+    var description: String {
+        phases.map { "\($0.name) \(String(format: "%.2f", Double($0.time.components.seconds) + Double($0.time.components.attoseconds) / 1e18)) s" }
+            .joined(separator: ", ")
     }
 }

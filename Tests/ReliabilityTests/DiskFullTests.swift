@@ -199,6 +199,7 @@ import TapeTestSupport
         // every acknowledged tick is at its offset, and the alert engine's firings audit clean.
         let copy = root + "/copy"
         try FileManager.default.copyItem(atPath: data, toPath: copy)
-        try CrashCycleTests.checkCrashedCopy(copy, acknowledged: acknowledged, context: "after the full disk", scratch: root)
+        var times = PhaseTimes()
+        try CrashCycleTests.checkCrashedCopy(copy, acknowledged: acknowledged, context: "after the full disk", scratch: root, times: &times)
     }
 }
