@@ -271,6 +271,12 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
+    /// The open segment's index as far as it is written, when `base` is the open segment: this
+    /// log's readers start from it instead of reading every batch header of the segment again.
+    func writtenIndex(ofSegment base: UInt64) -> SegmentIndex? {
+        appendLock.withLock { a in a.segmentBase == base ? a.index : nil }
+    }
+
     /// A reader that sees exactly what this log has made durable and wakes on its appends.
     public func makeReader() throws -> LogReader { try LogReader(directory: directory, writer: self) }
 

@@ -280,8 +280,12 @@ public final class LogReader: LogSource, @unchecked Sendable {
         for (i, segment) in s.segments.enumerated() where !segment.isSealed {
             let isLast = i == s.segments.count - 1
             // The writer's own readers stop at its last whole batch: past it a write may be under way.
+            // They take the writer's index of what it has written (taken first, so it covers no
+            // more than `size`) rather than walk the segment's headers.
+            let written = segment.index.coveredLength == 0 ? writer?.writtenIndex(ofSegment: segment.base) : nil
             var size = try segment.reader.file.size()
             if let readable = writer?.readableLength(ofSegment: segment.base) { size = min(size, readable) }
+            if let written, written.coveredLength <= size { segment.index = written }
             if segment.index.coveredLength < size {
                 segment.index = try EventLog.scanIndex(segment.reader, size: size, interval: segment.index.interval,
                                                        isLast: isLast, writtenElsewhereIn: writer == nil ? directory : nil,
