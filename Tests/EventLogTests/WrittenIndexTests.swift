@@ -32,21 +32,4 @@ import Testing
         try log.append(tickRecords(next..<(next + 5)))
         #expect(try reader.read(from: next, limit: 10).map(\.offset) == Array(next..<(next + 5)))
     }
-
-    @Test func aReaderMadeAfterRollsReadsEverySegment() throws {
-        let dir = TemporaryDirectory()
-        let log = try EventLog(directory: dir.log, options: LogOptions(segmentSize: 4096, durability: .never))
-        var next: UInt64 = 0
-        for size in (0..<500).map({ UInt64(1 + $0 % 5) }) {
-            try log.append(tickRecords(next..<(next + size)))
-            next += size
-        }
-        var expected: UInt64 = 0
-        try log.makeReader().scan(from: 0) { entry in
-            #expect(entry.record == tickRecord(expected))
-            expected += 1
-            return true
-        }
-        #expect(expected == next)
-    }
 }
