@@ -70,6 +70,7 @@ import TapeTestSupport
             }
             // Progress for the long runs, and where their time goes as the log grows.
             print("crash cycle \(cycle + 1)/\(cycles): killed after \(killAfter), \(outcome.acknowledged.count) writes acknowledged; \(times)")
+            fflush(nil)  // a line as it happens, also when the output goes to a file
         }
 
         // The last kill's unanswered requests, then a clean stop.
