@@ -2,7 +2,7 @@ import Projections
 
 /// The projections Tape runs, by name: what `tape rebuild` and the rebuild endpoint accept.
 public enum ProjectionSet {
-    public static let names = ["instruments", "users", "sessions", "quotes", "candles", "signals", "alerts"]
+    public static let names = ["instruments", "users", "sessions", "quotes", "candles", "signals", "alerts", "idempotency"]
 
     /// An empty instance of the projection called `name`; nil for a name not in `names`.
     public static func make(_ name: String) -> (any Projection)? {
@@ -14,6 +14,7 @@ public enum ProjectionSet {
         case "candles": CandlesProjection()
         case "signals": SignalsProjection()
         case "alerts": AlertsProjection()
+        case "idempotency": IdempotencyProjection()
         default: nil
         }
     }

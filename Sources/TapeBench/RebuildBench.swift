@@ -58,7 +58,6 @@ struct RebuildBench {
 
     /// The projections `tape rebuild` rebuilds (the CLI's ProjectionSet).
     static func allProjections() -> [any Projection] {
-        [InstrumentCatalog(), UsersProjection(), SessionsProjection(), QuotesProjection(), CandlesProjection(),
-         SignalsProjection(), AlertsProjection()]
+        ProjectionSet.names.compactMap(ProjectionSet.make)
     }
 }

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 @testable import Gateway
 import Projections
+import Services
 import Testing
 import TapeTestSupport
 
@@ -32,7 +33,7 @@ import TapeTestSupport
 
         // Every checkpoint in the copied database is at or before the copied log end.
         let checkpoints = try checkpointOffsets(in: backup + "/projections.sqlite")
-        #expect(Set(checkpoints.keys).isSuperset(of: ["instruments", "users", "sessions", "quotes", "candles", "signals", "alerts"]))
+        #expect(Set(checkpoints.keys).isSuperset(of: ProjectionSet.names))
         for (name, offset) in checkpoints { #expect(offset <= end, "\(name) checkpoint \(offset) is past the log end \(end)") }
         #expect(server.stop() == 0)
 
@@ -59,7 +60,7 @@ import TapeTestSupport
         #expect(health.json["status"] as? String == "ok")
         try poll("the restored projections catch up") {
             let projections = try again.get("/health").json["components"].flatMap { ($0 as? [String: Any])?["projections"] as? [String: Any] } ?? [:]
-            return projections.count == 7 && projections.values.allSatisfy { (($0 as? [String: Any])?["next_offset"] as? NSNumber)?.uint64Value ?? 0 >= end }
+            return projections.count == ProjectionSet.names.count && projections.values.allSatisfy { (($0 as? [String: Any])?["next_offset"] as? NSNumber)?.uint64Value ?? 0 >= end }
         }
         let stats = try again.get("/instruments/stats")
         #expect(stats.json["total_active"] as? Int == instruments)

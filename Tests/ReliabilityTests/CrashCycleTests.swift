@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Glibc
+import Services
 import Testing
 import TapeTestSupport
 
@@ -147,7 +148,7 @@ import TapeTestSupport
 
         // Each projection resumed from the checkpoint the crash left equals a rebuild from offset 0.
         var resumed: [String: String] = [:]
-        for name in ["instruments", "users", "sessions", "quotes", "candles", "signals", "alerts"] {
+        for name in ProjectionSet.names {
             let caughtUp = try times.measure("catch-up") {
                 try runTape(["debug-catch-up", "--data", directory, "--projection", name, "--batch", "1000"], scratch: scratch)
             }

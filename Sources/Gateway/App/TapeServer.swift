@@ -49,8 +49,11 @@ public final class TapeServer: Sendable {
     let pageKey = Locked<String?>(nil)
     /// The tick feed, if one is configured; supervised (degraded health, backoff), started by `start()`.
     public let feed: FeedSupervisor?
-    /// `POST /ticks`: validation, idempotency keys, appends.
+    /// `POST /ticks`: validation, idempotency keys, appends. Its keys are loaded by `start()`.
     let ingest: TickIngestService
+    /// The `Idempotency-Key`s of the last day, checkpointed: what `start()` loads `ingest`'s keys from.
+    let idempotency: IdempotencyProjection
+    let idempotencyRunner: ProjectionRunner
     /// Runs `POST /ticks` (parsing, append, fsync wait) off the event loops.
     let ingestQueue = DispatchQueue(label: "tape.ingest", attributes: .concurrent)
     public let metrics = Metrics()
@@ -109,13 +112,15 @@ public final class TapeServer: Sendable {
         signalsRunner = try runner(signals)
         alerts = AlertsProjection()
         alertsRunner = try runner(alerts)
+        idempotency = IdempotencyProjection()
+        idempotencyRunner = try runner(idempotency)
         // At full rate a checkpoint every 100,000 entries would encode every rule every second (see the parameter);
         // every 10 s is enough: a restart evaluates at most that much again.
         alertEngine = AlertEngine(log: log, reader: try log.makeReader(), databasePath: databasePath,
                                   liveCheckpointInterval: AlertEngine.serverLiveCheckpointInterval)
         journal = SessionJournal(log: log)
         feed = settings.makeFeed?(log, catalog)
-        ingest = try TickIngestService(log: log, catalog: catalog)
+        ingest = TickIngestService(log: log, index: IdempotencyIndex(), instruments: { [catalog] in catalog.snapshot })
         // Offsets and ids are set again in `start()`, once the projections have caught up.
         hub = StreamHub(reader: try log.makeReader(), startOffset: log.durableEnd, firstSessionID: 1, journal: journal,
                         settings: settings.streaming)
@@ -187,6 +192,10 @@ public final class TapeServer: Sendable {
     /// Catches the projections up, starts their live tails, then starts listening.
     public func start() throws {
         for runner in runners { try runner.catchUp() }
+        // The keys the projection holds, then the markers past its checkpoint: the log's last day is not read again.
+        let now = Timestamp.now()
+        let (keys, next) = idempotencyRunner.withProjection { _ in idempotency.keys(at: now) }
+        try ingest.index.load(keys, thenScan: try log.makeReader(), from: next, now: now)
         closeOrphanedSessions()
         // The hub folds quotes from where the projection's published book stops.
         let (book, bookEnd) = quotes.publishedBook()
@@ -199,7 +208,9 @@ public final class TapeServer: Sendable {
         try http.start()
     }
 
-    var runners: [ProjectionRunner] { [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner, signalsRunner, alertsRunner] }
+    var runners: [ProjectionRunner] {
+        [catalogRunner, usersRunner, sessionsRunner, quotesRunner, candlesRunner, signalsRunner, alertsRunner, idempotencyRunner]
+    }
 
     /// Creates a demo user and issues it a key; the plaintext is returned once and stored nowhere.
     public func issueDemoKey() throws -> String {

@@ -4,8 +4,10 @@ import EventLog
 /// tick request is answered again instead of appended twice — across restarts too.
 ///
 /// The log is the only store: each keyed request appends a `TicksIngested` marker in the same
-/// atomic batch as its ticks, and `init(log:now:)` rebuilds the index from those markers with
-/// `LogReader.scan(only:since:)`, which passes over batches older than the retention unread.
+/// atomic batch as its ticks. The server starts from the keys the `idempotency` projection has
+/// checkpointed and scans only the log past its checkpoint for more (`load(_:thenScan:from:now:)`);
+/// `init(log:now:)` rebuilds the index from every marker of the log with `LogReader.scan(only:since:)`,
+/// which passes over batches older than the retention unread.
 /// A key expires `retention` (24 h) after its marker's event time (the arrival time of the
 /// first request), measured against the service's clock; an expired key is a new key.
 ///
@@ -61,8 +63,15 @@ public final class IdempotencyIndex: Sendable {
     /// The index of every marker in `log` whose key has not expired at `now`.
     public convenience init(log: LogReader, now: Timestamp, retention: Duration = IdempotencyIndex.defaultRetention) throws {
         self.init(retention: retention)
-        let since = Timestamp(rawValue: now.rawValue &- self.retention)
-        try log.scan(only: .ticksIngested, since: since) { entry in
+        try load([], thenScan: log, from: 0, now: now)
+    }
+
+    /// Adds `entries` (in log order: the keys a checkpointed fold holds, `IdempotencyProjection.keys(at:)`),
+    /// then every marker of `log` from `offset` on (the fold's next offset) whose key has not expired at `now`.
+    public func load(_ entries: [Entry], thenScan log: LogReader, from offset: UInt64, now: Timestamp) throws {
+        for entry in entries { insert(entry) }
+        let since = Timestamp(rawValue: now.rawValue &- retention)
+        try log.scan(only: .ticksIngested, since: since, from: offset) { entry in
             if case .ticksIngested(let marker) = entry.event {
                 insert(Entry(markerOffset: entry.offset, time: entry.time, marker: marker))
             }

@@ -1,13 +1,19 @@
 import EventLog
 import Foundation
+import Projections
 import Services
+import TapeTestSupport
 import Testing
 @testable import Gateway
 
 /// `POST /ticks` and a supervised feed inside a real server.
 @Suite struct TicksAndFeedTests {
     static func post(_ fixture: StreamingFixture, _ body: String, key: String?, idempotencyKey: String? = nil) throws -> TestResponse {
-        let client = try TestClient(port: fixture.port)
+        try post(port: fixture.port, body, key: key, idempotencyKey: idempotencyKey)
+    }
+
+    static func post(port: Int, _ body: String, key: String?, idempotencyKey: String? = nil) throws -> TestResponse {
+        let client = try TestClient(port: port)
         var head = "POST /ticks HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\n"
         if let key { head += "X-API-Key: \(key)\r\n" }
         if let idempotencyKey { head += "Idempotency-Key: \(idempotencyKey)\r\n" }
@@ -33,6 +39,58 @@ import Testing
         let quotes = try fixture.get("/quotes?tokens=101")
         #expect((quotes.json["items"] as? [[String: Any]])?.first?["price"] as? Double == 101.25)
         #expect(try Self.post(fixture, "not json", key: fixture.userKey).status == 400)
+    }
+
+    /// A restart loads the keys from the `idempotency` projection's rows and folds the markers past its
+    /// checkpoint (here, a request ingested while the server was down) before it serves.
+    @Test func keysSurviveARestartFromTheProjectionsRowsAndFromTheLogPastThem() throws {
+        let directory = NSTemporaryDirectory() + "tape-idempotency-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let settings = TapeServer.Settings.forTests(directory: directory, adminKey: StreamingFixture.adminKey)
+        let key = StreamingFixture.adminKey
+        let listed = Instrument(token: 101, exchangeToken: 101, tradingSymbol: "SYM101", name: "Test 101", expiry: nil, strike: 0,
+                                tickSize: 0.05, lotSize: 1, instrumentType: "EQ", segment: "NSE", exchange: "NSE")
+        let body = #"[{"token":101,"price":101.25,"volume":7}]"#
+        let first: TestResponse
+        do {
+            let server = try TapeServer(settings: settings)
+            try server.log.append([Record(time: Timestamp.now(), event: .instrumentListed(listed))])
+            try server.start()
+            first = try Self.post(port: try #require(server.port), body, key: key, idempotencyKey: "before")
+            #expect(first.status == 200)
+            server.stop(gracePeriod: .zero)
+        }
+        // While the server is down, another process ingests a keyed request: its marker lies past every checkpoint.
+        let offline: IngestResult
+        do {
+            let log = try EventLog(directory: directory + "/log")
+            let catalog = InstrumentCatalog()
+            try ProjectionRunner(projection: catalog, log: try log.makeReader(), databasePath: directory + "/offline.sqlite").catchUp()
+            let service = TickIngestService(log: log, index: IdempotencyIndex(), instruments: { catalog.snapshot })
+            offline = try service.ingest(body: Array(body.utf8), idempotencyKey: "while-down")
+            try log.close()
+        }
+        let checkpoints = try Database(path: directory + "/projections.sqlite").prepare("SELECT offset FROM checkpoints WHERE name = 'idempotency'")
+        #expect(try checkpoints.step())
+        let checkpoint = UInt64(checkpoints.int64(at: 0))
+        let server = try TapeServer(settings: settings)
+        defer { server.stop(gracePeriod: .zero) }
+        try server.start()
+        let port = try #require(server.port)
+        let end = server.log.acceptedEnd
+        let offlineAt = try #require(offline.firstOffset)
+        #expect(offlineAt > checkpoint)
+
+        let again = try Self.post(port: port, body, key: key, idempotencyKey: "before")
+        #expect(again.headers["Idempotent-Replayed"] == "true")
+        #expect(again.body == first.body)
+        let answered = try Self.post(port: port, body, key: key, idempotencyKey: "while-down")
+        #expect(answered.headers["Idempotent-Replayed"] == "true")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(answered.body)) as? [String: Any])
+        #expect((json["first_offset"] as? NSNumber)?.uint64Value == offline.firstOffset)
+        #expect(server.log.acceptedEnd == end)
+        #expect(try Self.post(port: port, body, key: key, idempotencyKey: "new").headers["Idempotent-Replayed"] == nil)
     }
 
     /// Fails its first `failures` runs, then ticks token 101 until stopped.

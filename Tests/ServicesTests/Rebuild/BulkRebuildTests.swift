@@ -10,8 +10,7 @@ import TapeTestSupport
 @Suite(.serialized) struct BulkRebuildTests {
     /// Every projection, fresh.
     static func allProjections() -> [any Projection] {
-        [InstrumentCatalog(), UsersProjection(), SessionsProjection(), QuotesProjection(), CandlesProjection(),
-         SignalsProjection(), AlertsProjection()]
+        ProjectionSet.names.compactMap(ProjectionSet.make)
     }
 
     /// A log of every event type the projections read (and one they do not), interleaved with
@@ -78,7 +77,7 @@ import TapeTestSupport
         defer { AlertFixtures.remove(dir) }
         let end = try Self.makeMixedLog(in: dir + "/log")
         let expected = try Self.runnerHashes(log: dir + "/log", database: dir + "/runners.sqlite")
-        #expect(expected.count == 7)
+        #expect(expected.count == ProjectionSet.names.count)
 
         let outcomes = try BulkRebuild(projections: Self.allProjections(), logDirectory: dir + "/log",
                                              databasePath: dir + "/fast.sqlite", lanes: lanes, commitInterval: commitInterval).run()
