@@ -53,18 +53,21 @@ bench: build
 
 # The long reliability run (README, "Hostile input, damaged logs and make soak"): the fuzzers at 1,000,000 inputs each
 # with a new seed, 10,000 corruption cases, 200 kill -9 crash cycles (make test runs 10; TAPE_CRASH_SEED repeats a run),
-# the load test, and schemathesis against a demo server.
+# the load test, and schemathesis against a demo server. Every part runs even when an earlier one failed; the run fails
+# at the end, naming the parts that did.
 SOAK_SEED ?= $(shell date +%s)
 soak: build
 	$(SWIFT) build --build-tests
-	seed=$(SOAK_SEED); echo "soak: fuzz seed $$seed (SOAK_SEED=$$seed make soak repeats it)"; \
-	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} \
-		TAPE_EXECUTABLE=$(CURDIR)/.build/release/tape \
-		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests
-	$(MAKE) soak-load
+	$(call install_missing,$(BENCH_PACKAGES))
 	@command -v schemathesis >/dev/null || { echo "installing: schemathesis (pip)"; \
 		$(PYTHON) -m pip install -q schemathesis 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages schemathesis; }
-	Tests/Scripts/schemathesis_soak.sh
+	@failed=""; seed=$(SOAK_SEED); echo "soak: fuzz seed $$seed (SOAK_SEED=$$seed make soak repeats it)"; \
+	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} \
+		TAPE_EXECUTABLE=$(CURDIR)/.build/release/tape \
+		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests || failed="$$failed reliability-suites"; \
+	.build/release/tape-bench load || failed="$$failed load"; \
+	Tests/Scripts/schemathesis_soak.sh || failed="$$failed schemathesis"; \
+	if [ -n "$$failed" ]; then echo "soak: FAILED:$$failed"; exit 1; fi; echo "soak: every part passed"
 
 # The load test of the reliability suite: wrk, 1,000 WebSocket sessions and the feed at once.
 soak-load: build
