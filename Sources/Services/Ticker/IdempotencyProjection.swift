@@ -7,7 +7,7 @@ import Projections
 ///
 /// The state is a pure fold: "within retention" is measured against the newest marker time the
 /// log holds, never a clock. Memory and rows forget expired keys at different moments (rows at
-/// every commit, memory about once an hour of marker time), so the hash and `keys(asOf:)` read
+/// every commit, memory about once an hour of marker time), so the hash and `keys(at:)` read
 /// the state through the same exact cutoff.
 ///
 /// Threads: the runner's thread only; the server reads it through `ProjectionRunner.withProjection`.
@@ -24,8 +24,8 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
     private var newest: Int64?
     /// Markers folded since the last persist, in log order.
     private var fresh: [IdempotencyIndex.Entry] = []
-    /// The cutoff at which memory was last pruned.
-    private var prunedAt = Int64.min
+    /// The cutoff at which memory was last pruned, if it was.
+    private var prunedAt: Int64?
     /// The next offset to fold, as of the last publish.
     private var next: UInt64 = 0
 
@@ -67,7 +67,7 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
             keys[key] = IdempotencyIndex.Entry(markerOffset: UInt64(bitPattern: select.int64(at: 1)),
                                                time: Timestamp(rawValue: select.int64(at: 2)), marker: marker)
         }
-        prunedAt = cutoff ?? .min
+        prunedAt = cutoff
     }
 
     public func apply(_ entry: LogEntry) throws {
@@ -98,10 +98,10 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
         fresh = []
         next = offset
         // Memory forgets expired keys once the cutoff has moved an hour (of marker time) since the last time.
-        if let cutoff, cutoff &- prunedAt >= 3_600_000_000_000 {
-            keys = keys.filter { $0.value.time.rawValue >= cutoff }
-            prunedAt = cutoff
-        }
+        guard let cutoff else { return }
+        if let prunedAt, cutoff &- prunedAt < 3_600_000_000_000 { return }
+        keys = keys.filter { $0.value.time.rawValue >= cutoff }
+        prunedAt = cutoff
     }
 
     /// The keys not expired at `now` (nor by the log's newest marker), and the next offset not
@@ -110,6 +110,9 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
         let since = max(cutoff ?? .min, now.rawValue &- retention)
         return (keys.values.filter { $0.time.rawValue >= since }.sorted { $0.markerOffset < $1.markerOffset }, next)
     }
+
+    /// Keys held in memory, expired ones not yet forgotten included.
+    var keysInMemory: Int { keys.count }
 
     public func contentHash() -> String {
         var writer = ByteWriter(capacity: 256)
