@@ -65,7 +65,7 @@ soak: build
 	TAPE_FUZZ_INPUTS=1000000 TAPE_FUZZ_SEED=$$seed TAPE_CORRUPTION_CASES=10000 TAPE_CRASH_CYCLES=$${TAPE_CRASH_CYCLES:-200} \
 		TAPE_EXECUTABLE=$(CURDIR)/.build/release/tape \
 		$(SWIFT) test --skip-build --disable-xctest --filter ReliabilityTests || failed="$$failed reliability-suites"; \
-	.build/release/tape-bench load || failed="$$failed load"; \
+	.build/release/tape-bench load --require-targets || failed="$$failed load"; \
 	Tests/Scripts/schemathesis_soak.sh || failed="$$failed schemathesis"; \
 	if [ -n "$$failed" ]; then echo "soak: FAILED:$$failed"; exit 1; fi; echo "soak: every part passed"
 

@@ -1,9 +1,10 @@
 import Glibc
 
 /// `tape-bench [log|catalog|feed|http|stream|alerts|replay|rebuild|load|all] [--ticks N] [--sessions N]
-/// [--rate N] [--seconds N] [--warmup N] [--connections N] [--results FILE]`: benchmarks that compare Tape with
-/// a peer in the same run. Each suite prints its table and a JSON line; at the end one table
-/// collects every figure run, and `--results` (default `bench/results.json`) gets them as JSON.
+/// [--rate N] [--seconds N] [--warmup N] [--connections N] [--results FILE] [--require-targets]`: benchmarks that
+/// compare Tape with a peer in the same run. Each suite prints its table and a JSON line; at the end one table
+/// collects every figure run, and `--results` (default `bench/results.json`) gets them as JSON. The exit status is 1
+/// when a suite failed to run, and with `--require-targets` (what `make soak` passes) also when a figure missed its target.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first { !$0.hasPrefix("--") } ?? "all"
 
@@ -45,7 +46,7 @@ let suites: [String: () throws -> [Figure]] = [
 /// `all` runs these; `load` is the soak test (`make soak`), run on its own.
 let order = ["log", "catalog", "feed", "http", "stream", "alerts", "replay", "rebuild"]
 let usage = "usage: tape-bench [\((order + ["load"]).joined(separator: "|"))|all] [--ticks N] [--sessions N] [--rate N] "
-    + "[--seconds N] [--warmup N] [--connections N] [--results FILE]"
+    + "[--seconds N] [--warmup N] [--connections N] [--results FILE] [--require-targets]"
 if arguments.contains("--help") || arguments.contains("-h") {
     print(usage)
     exit(0)
@@ -71,6 +72,11 @@ do {
     print("\nwrote \(resultsPath)")
 } catch {
     print("tape-bench: cannot write \(resultsPath): \(error)")
+    exit(1)
+}
+let missed = summary.figures.filter { $0.isMet == false }
+if arguments.contains("--require-targets"), !missed.isEmpty {
+    print("tape-bench: \(missed.count) target(s) missed: " + missed.map { "\($0.suite) \($0.name) \($0.targetText)" }.joined(separator: "; "))
     exit(1)
 }
 exit(summary.failures.isEmpty ? 0 : 1)
