@@ -93,10 +93,13 @@ public final class TapeServer: Sendable {
         // Each runner reads the log through its own reader and writes the shared SQLite file on its own connection.
         // Tick-heavy projections commit at most every 250 ms (quotes) or 1 s (candles) while live: far fewer SQLite writes; their
         // readers (REST) see ticks that late at most; WebSocket sessions get ticks from the hub, not from them. Their batches are
-        // big enough that an interval's ticks (100,000 a second at full rate) are one transaction, not ten.
-        func runner(_ projection: any Projection, liveCommitInterval: Duration = .zero) throws -> ProjectionRunner {
+        // big enough that an interval's ticks (100,000 a second at full rate) are one transaction, not ten. The others look for
+        // rare events among the ticks: they gather 50 ms of log per wake-up instead of waking for every append (the simulated
+        // feed appends 200 times a second), and a command waiting for its event to be folded cuts that wait short.
+        func runner(_ projection: any Projection, liveCommitInterval: Duration = .milliseconds(50),
+                    batchSize: Int = 10_000) throws -> ProjectionRunner {
             ProjectionRunner(projection: projection, log: try log.makeReader(), databasePath: databasePath,
-                             batchSize: liveCommitInterval > .zero ? 250_000 : 10_000, liveCommitInterval: liveCommitInterval)
+                             batchSize: batchSize, liveCommitInterval: liveCommitInterval)
         }
         catalog = InstrumentCatalog()
         catalogRunner = try runner(catalog)
@@ -105,9 +108,9 @@ public final class TapeServer: Sendable {
         sessions = SessionsProjection()
         sessionsRunner = try runner(sessions)
         quotes = QuotesProjection()
-        quotesRunner = try runner(quotes, liveCommitInterval: .milliseconds(250))
+        quotesRunner = try runner(quotes, liveCommitInterval: .milliseconds(250), batchSize: 250_000)
         candles = CandlesProjection()
-        candlesRunner = try runner(candles, liveCommitInterval: .seconds(1))
+        candlesRunner = try runner(candles, liveCommitInterval: .seconds(1), batchSize: 250_000)
         signals = SignalsProjection()
         signalsRunner = try runner(signals)
         alerts = AlertsProjection()

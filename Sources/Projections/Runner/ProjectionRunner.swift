@@ -17,8 +17,10 @@ public final class ProjectionRunner: @unchecked Sendable {
     private let batchSize: Int
     private let clock: @Sendable () -> Timestamp
     private let tailTimeout: Duration
-    /// While live, the least time between two commits: ticks arriving in between are folded into one
-    /// transaction, so a bar or quote that changes a hundred times a second is written once.
+    /// While live, the least time between two reads of the log (and commits): ticks arriving in between are
+    /// folded into one transaction, so a bar or quote that changes a hundred times a second is written once, and
+    /// a projection of rare events wakes once per interval instead of once per append. `waitUntilApplied`
+    /// cuts the wait short.
     private let liveCommitInterval: Duration
 
     /// Serializes the threads that may run batches (see the type comment).
@@ -45,8 +47,13 @@ public final class ProjectionRunner: @unchecked Sendable {
         var threadFinished: DispatchSemaphore?
     }
     private let shared: Mutex<Shared>
-    /// Set by `stop()`, to end a live commit wait early.
-    private let stopSignal = Monitor(false)
+    /// Ends a live commit wait early: `stop()` sets `stop`, and `waitUntilApplied` sets `hurry`, so that a
+    /// command waiting for its event to be folded does not wait out the interval.
+    private let wake = Monitor(Wake())
+    private struct Wake {
+        var stop = false
+        var hurry = false
+    }
 
     /// Test hook: runs inside each batch transaction after the rows and checkpoint are written,
     /// just before COMMIT; throwing simulates a crash between the two.
@@ -216,7 +223,8 @@ public final class ProjectionRunner: @unchecked Sendable {
                     // Let more of the log gather (bounded by the interval; a stop cuts the wait short), then fold
                     // what is there in one transaction: what arrives meanwhile waits for the next interval.
                     if liveCommitInterval > .zero {
-                        waitForStop(timeout: liveCommitInterval)
+                        // Reset before the end is read: a command appending after that read hurries the next wait.
+                        wake.wait(until: { $0.stop || $0.hurry }, timeout: liveCommitInterval) { $0.hurry = false }
                         try applyAvailableBatches(before: try waitForLog(beyond: nextOffset, timeout: .zero), isLive: true)
                     } else {
                         try applyAvailableBatches(isLive: true)
@@ -230,7 +238,7 @@ public final class ProjectionRunner: @unchecked Sendable {
             }
         }
         thread.name = "projection-\(projection.name)"
-        stopSignal.update { $0 = false }
+        wake.update { $0 = Wake() }
         shared.withLock {
             $0.isStopRequested = false
             $0.threadFinished = finished
@@ -240,7 +248,7 @@ public final class ProjectionRunner: @unchecked Sendable {
 
     /// Asks the runner thread to stop and waits until it has (at most one batch plus the tail timeout).
     public func stop() {
-        stopSignal.update { $0 = true }
+        wake.update { $0.stop = true }
         let finished = shared.withLock { shared -> DispatchSemaphore? in
             shared.isStopRequested = true
             defer { shared.threadFinished = nil }
@@ -268,7 +276,7 @@ public final class ProjectionRunner: @unchecked Sendable {
 
     /// Returns after `timeout`, or as soon as `stop()` is called.
     private func waitForStop(timeout: Duration) {
-        stopSignal.wait(until: { $0 }, timeout: timeout) { _ in }
+        wake.wait(until: { $0.stop }, timeout: timeout) { _ in }
     }
 
     private func waitForLog(beyond offset: UInt64, timeout: Duration? = nil) throws -> UInt64 {
@@ -485,7 +493,9 @@ public final class ProjectionRunner: @unchecked Sendable {
     /// Blocks until everything before `offset` has been applied and published, or `timeout`
     /// passes; returns whether it was. Lets a command answer only once its effect is readable.
     public func waitUntilApplied(before offset: UInt64, timeout: Duration) -> Bool {
-        published.wait(until: { $0 >= offset }, timeout: timeout) { $0 >= offset }
+        if published.withLock({ $0 >= offset }) { return true }
+        wake.update { $0.hurry = true }
+        return published.wait(until: { $0 >= offset }, timeout: timeout) { $0 >= offset }
     }
 }
 

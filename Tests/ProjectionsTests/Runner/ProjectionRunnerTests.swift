@@ -142,6 +142,25 @@ import Testing
         #expect(health.updatedAt == Timestamp(nanoseconds: 7))
     }
 
+    /// While live, a runner reads the log once per `liveCommitInterval`; a command waiting for its event does not wait that out.
+    @Test func aWaitForAnEventCutsTheLiveIntervalShort() throws {
+        let log = Self.randomLog(count: 25, seed: 8)
+        let runner = ProjectionRunner(projection: TallyProjection(), log: log, databasePath: databasePath,
+                                      tailTimeout: .milliseconds(20), liveCommitInterval: .seconds(30))
+        runner.start()
+        defer { runner.stop() }
+        try waitUntil { runner.health.state == .live && runner.health.nextOffset == 25 }
+        // Left alone, the runner waits out the interval before it reads what was appended.
+        log.append(.apiKeyRevoked(APIKeyRevoked(keyID: 2)), at: 100)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(runner.health.nextOffset == 25)
+        // A wait for the event folds it at once: well within the timeout, far less than the 30 s interval.
+        let began = ContinuousClock.now
+        #expect(runner.waitUntilApplied(before: 26, timeout: .seconds(10)))
+        #expect(ContinuousClock.now - began < .seconds(10))
+        #expect(runner.health.nextOffset == 26)
+    }
+
     @Test func whileLiveACheckpointThatChangesNothingWaitsForTheNextCommitOrTheStop() throws {
         let log = MemoryLog()
         let tick = Event.tick(Tick(token: 1, price: 1, volume: 1))
