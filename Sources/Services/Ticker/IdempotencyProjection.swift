@@ -43,9 +43,7 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
                 key TEXT PRIMARY KEY,
                 marker_offset INTEGER NOT NULL,
                 time INTEGER NOT NULL,
-                tick_count INTEGER NOT NULL,
-                body_hash INTEGER NOT NULL,
-                rejected BLOB NOT NULL
+                record BLOB NOT NULL
             )
             """)
         try db.execute("CREATE INDEX IF NOT EXISTS idempotency_keys_time ON idempotency_keys(time)")
@@ -58,14 +56,10 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
         newest = nil
         let horizon = try db.prepare("SELECT newest FROM idempotency_horizon WHERE id = 1")
         if try horizon.step() { newest = horizon.int64(at: 0) }
-        let select = try db.prepare("SELECT key, marker_offset, time, tick_count, body_hash, rejected FROM idempotency_keys")
+        let select = try db.prepare("SELECT marker_offset, record FROM idempotency_keys")
         while try select.step() {
-            let key = select.string(at: 0) ?? ""
-            let marker = TicksIngested(key: key, tickCount: UInt32(truncatingIfNeeded: select.int64(at: 3)),
-                                       bodyHash: UInt64(bitPattern: select.int64(at: 4)),
-                                       rejected: try Self.decodeRejections(select.blob(at: 5) ?? []))
-            keys[key] = IdempotencyIndex.Entry(markerOffset: UInt64(bitPattern: select.int64(at: 1)),
-                                               time: Timestamp(rawValue: select.int64(at: 2)), marker: marker)
+            let entry = try Self.decode(select.blob(at: 1) ?? [], markerOffset: UInt64(bitPattern: select.int64(at: 0)))
+            keys[entry.marker.key] = entry
         }
         prunedAt = cutoff
     }
@@ -81,14 +75,12 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
     public func persist(to db: Database) throws {
         guard !fresh.isEmpty, let newest, let cutoff else { return }
         let upsert = try db.prepare("""
-            INSERT OR REPLACE INTO idempotency_keys(key, marker_offset, time, tick_count, body_hash, rejected)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO idempotency_keys(key, marker_offset, time, record) VALUES (?, ?, ?, ?)
             """)
         // The latest marker of each key, expired or not: an expired one replaces an older row, which the delete then removes.
         for entry in fresh where keys[entry.marker.key]?.markerOffset == entry.markerOffset {
             try upsert.run([.text(entry.marker.key), .integer(Int64(bitPattern: entry.markerOffset)), .integer(entry.time.rawValue),
-                            .integer(Int64(entry.marker.tickCount)), .integer(Int64(bitPattern: entry.marker.bodyHash)),
-                            .blob(Self.encodeRejections(entry.marker.rejected))])
+                            .blob(Self.encode(entry))])
         }
         try db.prepare("DELETE FROM idempotency_keys WHERE time < ?").run([.integer(cutoff)])
         try db.prepare("INSERT OR REPLACE INTO idempotency_horizon(id, newest) VALUES (1, ?)").run([.integer(newest)])
@@ -121,12 +113,8 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
             for key in keys.keys.sorted() {
                 let entry = keys[key]!
                 guard entry.time.rawValue >= cutoff else { continue }
-                writer.writeString(key)
                 writer.writeVarint(entry.markerOffset)
-                writer.writeSignedVarint(entry.time.rawValue)
-                writer.writeVarint(UInt64(entry.marker.tickCount))
-                writer.writeVarint(entry.marker.bodyHash)
-                writer.writeBytes(Self.encodeRejections(entry.marker.rejected))
+                writer.writeBytes(Self.encode(entry))
             }
         }
         var hash = FNV1a64()
@@ -134,26 +122,26 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
         return hash.hexDigest
     }
 
-    static func encodeRejections(_ rejected: [TicksIngested.Rejection]) -> [UInt8] {
-        var writer = ByteWriter(capacity: 8 + rejected.count * 24)
-        writer.writeVarint(UInt64(rejected.count))
-        for rejection in rejected {
-            writer.writeVarint(UInt64(rejection.index))
-            writer.writeString(rejection.message)
-        }
+    /// A key's marker as a row holds it: the record exactly as the log encodes it (time and event).
+    static func encode(_ entry: IdempotencyIndex.Entry) -> [UInt8] {
+        var writer = ByteWriter(capacity: 64 + entry.marker.key.utf8.count)
+        var previous = Timestamp.zero
+        RecordCodec.encode(Record(time: entry.time, event: .ticksIngested(entry.marker)), previousTime: &previous, into: &writer)
         return writer.bytes
     }
 
-    static func decodeRejections(_ bytes: [UInt8]) throws -> [TicksIngested.Rejection] {
-        try bytes.withUnsafeBytes { raw in
+    static func decode(_ bytes: [UInt8], markerOffset: UInt64) throws -> IdempotencyIndex.Entry {
+        let record = try bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw)
-            let count = try reader.readVarint()
-            var rejected: [TicksIngested.Rejection] = []
-            for _ in 0..<count {
-                rejected.append(TicksIngested.Rejection(index: UInt32(truncatingIfNeeded: try reader.readVarint()),
-                                                        message: try reader.readString()))
-            }
-            return rejected
+            var previous = Timestamp.zero
+            return try RecordCodec.decode(from: &reader, previousTime: &previous)
         }
+        guard case .ticksIngested(let marker) = record.event else { throw NotAMarker(type: record.event.type) }
+        return IdempotencyIndex.Entry(markerOffset: markerOffset, time: record.time, marker: marker)
+    }
+
+    struct NotAMarker: Error, CustomStringConvertible {
+        var type: EventType
+        var description: String { "an idempotency_keys row holds a \(type) record, not a ticks_ingested marker" }
     }
 }
