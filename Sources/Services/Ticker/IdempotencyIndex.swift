@@ -56,8 +56,7 @@ public final class IdempotencyIndex: Sendable {
 
     /// An empty index (a new log).
     public init(retention: Duration = IdempotencyIndex.defaultRetention) {
-        let (seconds, attoseconds) = retention.components
-        self.retention = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        self.retention = retention.nanoseconds
     }
 
     /// The index of every marker in `log` whose key has not expired at `now`.

@@ -30,8 +30,7 @@ public final class IdempotencyProjection: Projection, @unchecked Sendable {
     private var next: UInt64 = 0
 
     public init(retention: Duration = IdempotencyIndex.defaultRetention) {
-        let (seconds, attoseconds) = retention.components
-        self.retention = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        self.retention = retention.nanoseconds
     }
 
     /// Keys older than this are expired; nil while no marker was folded.
