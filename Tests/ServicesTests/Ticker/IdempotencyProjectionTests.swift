@@ -7,14 +7,11 @@ import Testing
 /// The `idempotency` projection over real logs written by `TickIngestService`, in real SQLite.
 @Suite struct IdempotencyProjectionTests {
     let directory = TickerDirectory()
-    let clock = TickIngestServiceTests.RequestClock()
+    let clock = RequestClock()
     static let hour: Int64 = 3_600
 
     func openService() throws -> TickIngestService {
-        let log = try EventLog(directory: directory.log, options: LogOptions(durability: .never))
-        let clock = self.clock
-        return TickIngestService(log: log, index: try IdempotencyIndex(log: log.makeReader(), now: clock.now()),
-                                 instruments: { TickerFixtures.catalog }, clock: { clock.now() })
+        try openIngestService(in: directory, clock: clock, options: LogOptions(durability: .never))
     }
 
     /// A request body with one tick of `volume`, so that different volumes are different bodies.

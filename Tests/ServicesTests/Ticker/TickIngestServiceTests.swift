@@ -7,21 +7,11 @@ import Testing
 
 /// Ingest against a real log: appends, durability, and idempotency across threads and restarts.
 @Suite struct TickIngestServiceTests {
-    /// A settable clock for request arrival times.
-    final class RequestClock: Sendable {
-        let time = Monitor(TickerFixtures.receivedAt)
-        func now() -> Timestamp { time.withLock { $0 } }
-        func advance(seconds: Int64) { time.update { $0 = Timestamp(rawValue: $0.rawValue + seconds * 1_000_000_000) } }
-    }
-
     let directory = TickerDirectory()
     let clock = RequestClock()
 
     func openService(_ options: LogOptions = LogOptions()) throws -> TickIngestService {
-        let log = try EventLog(directory: directory.log, options: options)
-        let clock = self.clock
-        let index = try IdempotencyIndex(log: log.makeReader(), now: clock.now())
-        return TickIngestService(log: log, index: index, instruments: { TickerFixtures.catalog }, clock: { clock.now() })
+        try openIngestService(in: directory, clock: clock, options: options)
     }
 
     static let body = Array("""

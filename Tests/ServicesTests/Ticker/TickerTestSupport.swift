@@ -16,6 +16,21 @@ final class TickerDirectory {
     var log: String { path + "/log" }
 }
 
+/// A settable clock for request arrival times.
+final class RequestClock: Sendable {
+    let time = Monitor(TickerFixtures.receivedAt)
+    func now() -> Timestamp { time.withLock { $0 } }
+    func advance(seconds: Int64) { time.update { $0 = Timestamp(rawValue: $0.rawValue + seconds * 1_000_000_000) } }
+}
+
+/// Ingest on the log in `directory` (created or reopened), with the keys the log holds and
+/// requests timed by `clock`: what a server start does, without the server.
+func openIngestService(in directory: TickerDirectory, clock: RequestClock, options: LogOptions = LogOptions()) throws -> TickIngestService {
+    let log = try EventLog(directory: directory.log, options: options)
+    let index = try IdempotencyIndex(log: log.makeReader(), now: clock.now())
+    return TickIngestService(log: log, index: index, instruments: { TickerFixtures.catalog }, clock: { clock.now() })
+}
+
 /// Catalog rows for validation tests: an NSE equity (tick 0.05), a currency future (0.0025),
 /// an MCX future (1.0), an index (tick 0) and a delisted equity.
 enum TickerFixtures {
