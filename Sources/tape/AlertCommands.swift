@@ -31,7 +31,7 @@ enum AlertCommands {
         }
         let asJSON = args.flag("json")
         let problemsOnly = args.flag("problems")
-        try args.rejectUnknown()
+        try args.rejectUnknown(positionals: what == "alert" ? 2 : 1)
 
         let report = try AlertAudit.audit(try LogReader(directory: dir), alertIDs: alertIDs, firing: firing, from: from, to: to)
         if let firing, report.findings.isEmpty, let id = alertIDs?.first {

@@ -9,7 +9,7 @@ struct Arguments {
     private var used: Set<String> = []
 
     /// Flags that never take a value.
-    static let switches: Set<String> = ["demo", "help", "diff", "json", "follow", "expired", "skip-bad", "problems"]
+    static let switches: Set<String> = ["demo", "diff", "json", "follow", "expired", "skip-bad", "problems"]
 
     init(_ raw: [String]) throws(UsageError) {
         var i = 0
@@ -62,10 +62,15 @@ struct Arguments {
         string("data") ?? (getenv("TAPE_DATA").map { String(cString: $0) }) ?? "data"
     }
 
-    /// Fails on options nobody asked for, so typos do not pass silently.
-    func rejectUnknown() throws(UsageError) {
+    /// Fails on options nobody asked for and on positional arguments past the `positionals` the
+    /// command takes (a subcommand and a file, say), so typos do not pass silently.
+    func rejectUnknown(positionals taken: Int = 0) throws(UsageError) {
         let unknown = Set(options.keys).subtracting(used)
         if let name = unknown.sorted().first { throw UsageError("unknown option --\(name)") }
+        if positionals.count > taken {
+            let extra = positionals[taken]
+            throw UsageError("unexpected argument '\(extra)'" + (extra.hasPrefix("-") ? " (options start with --)" : ""))
+        }
     }
 }
 

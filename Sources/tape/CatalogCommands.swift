@@ -11,7 +11,7 @@ enum CatalogCommands {
         let seed = UInt64(try args.integer("seed") ?? 1)
         let expired = args.flag("expired")
         let out = args.string("out")
-        try args.rejectUnknown()
+        try args.rejectUnknown(positionals: 1)
         let fixture = InstrumentFixture.generate(seed: seed)
         let csv = KiteInstrumentCSV.encode(expired ? fixture.expired : fixture.active)
         if let out {
@@ -25,13 +25,13 @@ enum CatalogCommands {
 
     /// Diffs a Kite CSV against the catalog and appends only the changes.
     static func importInstruments(_ args: inout Arguments) throws -> Int32 {
-        guard args.positionals.first == "instruments", args.positionals.count == 2 else {
+        guard args.positionals.first == "instruments", args.positionals.count >= 2 else {
             throw UsageError("usage: tape import instruments FILE.csv [--data DIR] [--exchange NSE,NFO]")
         }
         let path = args.positionals[1]
         let data = args.dataDirectory()
         let exchanges = args.string("exchange").map { Set($0.split(separator: ",").map { String($0).uppercased() }) }
-        try args.rejectUnknown()
+        try args.rejectUnknown(positionals: 2)
 
         let parsed = try KiteInstrumentCSV.parse(contentsOfFile: path)
         let log = try EventLog(directory: data + "/log")

@@ -15,12 +15,12 @@ enum TickCommands {
     /// 0 when every line imported, 1 when any was rejected (the good ones are appended all the
     /// same), 0 with `--skip-bad`. Not idempotent: importing a file twice appends it twice.
     static func importTicks(_ args: inout Arguments) throws -> Int32 {
-        guard args.positionals.count == 2 else { throw UsageError(usage) }
+        guard args.positionals.count >= 2 else { throw UsageError(usage) }
         let path = args.positionals[1]
         let data = args.dataDirectory()
         let skipsBad = args.flag("skip-bad")
         let batchSize = Int(try args.integer("batch", range: 1...1_000_000) ?? 10_000)
-        try args.rejectUnknown()
+        try args.rejectUnknown(positionals: 2)
 
         let log = try EventLog(directory: data + "/log")
         defer { try? log.close() }

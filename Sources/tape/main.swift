@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import Services
 import Glibc
 
@@ -44,18 +45,24 @@ func run(_ argv: [String]) -> Int32 {
     }
     do {
         var rest = Array(argv.dropFirst())
+        // Help is asked for, not an option to check: it answers before anything is opened. `bench`
+        // hands its arguments to `tape-bench`, which answers its own.
+        if command != "bench", rest.contains(where: { $0 == "--help" || $0 == "-h" }) {
+            print(command == "serve" ? TapeConfiguration.help(threads: ProcessInfo.processInfo.activeProcessorCount) : usage)
+            return 0
+        }
         if command == "log" {
             guard rest.first == "stats" else { throw UsageError("usage: tape log stats --data DIR") }
             rest.removeFirst()
         }
         if command == "serve" { return try ServeCommand.run(rest) }
+        if command == "bench" { return BenchCommand.run(rest) }
         var args = try Arguments(rest)
         switch command {
         case "verify": return try LogCommands.verify(&args)
         case "dump": return try LogCommands.dump(&args)
         case "replay": return try ReplayCommand.run(&args)
         case "log": return try LogCommands.stats(&args)
-        case "bench": return BenchCommand.run(rest)
         case "fixtures": return try CatalogCommands.fixtures(&args)
         case "import" where args.positionals.first == "ticks": return try TickCommands.importTicks(&args)
         case "import": return try CatalogCommands.importInstruments(&args)

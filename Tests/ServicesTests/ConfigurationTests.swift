@@ -320,6 +320,20 @@ private func parse(_ arguments: [String], environment: [String: String], file: S
         #expect(demo.summary.contains("(generated at start)"))
     }
 
+    @Test func helpListsEverySettingWithItsNamesAndDefault() {
+        let help = TapeConfiguration.help(threads: 3)
+        for setting in ConfigurationSetting.allCases {
+            #expect(help.contains(setting.flag), "\(setting.flag) missing")
+            #expect(help.contains(setting.environmentName), "\(setting.environmentName) missing")
+            #expect(help.contains("\n" + setting.fileKey + " "), "file key \(setting.fileKey) missing")
+        }
+        #expect(help.contains("--port N, TAPE_PORT\n"))
+        #expect(help.contains("[default: 8080]"))
+        #expect(help.contains("[default: one per core (3 here)]"))
+        #expect(help.contains("[default: 64M]"))
+        #expect(help.contains("--durability always|never|interval:MS"))
+    }
+
     @Test func portInUseNamesTheAddressAndTheSettingToChange() {
         let error = PortInUse(host: "127.0.0.1", port: 8080)
         #expect(error.description

@@ -1,8 +1,17 @@
 extension TapeConfiguration {
     /// The effective settings, one `key = value` per line (file-key names), admin key redacted.
     public var summary: String {
+        let rows = values
+        let width = rows.map(\.0.fileKey.count).max() ?? 0
+        return rows.map { setting, value in
+            setting.fileKey + String(repeating: " ", count: width - setting.fileKey.count) + " = " + value
+        }.joined(separator: "\n")
+    }
+
+    /// Each setting's value as `summary` and `tape serve --help` show it, in `ConfigurationSetting` order.
+    var values: [(ConfigurationSetting, String)] {
         let adminKeyText = adminKey != nil ? "***" : needsGeneratedAdminKey ? "(generated at start)" : "(not set)"
-        let rows: [(ConfigurationSetting, String)] = [
+        return [
             (.data, dataDirectory),
             (.host, host),
             (.port, port == 0 ? "0 (any free port)" : String(port)),
@@ -21,9 +30,5 @@ extension TapeConfiguration {
             (.stopAtDamage, stopsAtDamage ? "on" : "off"),
             (.config, configFile ?? "(none)"),
         ]
-        let width = rows.map(\.0.fileKey.count).max() ?? 0
-        return rows.map { setting, value in
-            setting.fileKey + String(repeating: " ", count: width - setting.fileKey.count) + " = " + value
-        }.joined(separator: "\n")
     }
 }
