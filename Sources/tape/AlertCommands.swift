@@ -32,6 +32,7 @@ enum AlertCommands {
         let asJSON = args.flag("json")
         let problemsOnly = args.flag("problems")
         try args.rejectUnknown(positionals: what == "alert" ? 2 : 1)
+        try requireLog(dir)
 
         let report = try AlertAudit.audit(try LogReader(directory: dir), alertIDs: alertIDs, firing: firing, from: from, to: to)
         if let firing, report.findings.isEmpty, let id = alertIDs?.first {

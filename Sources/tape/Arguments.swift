@@ -74,6 +74,21 @@ struct Arguments {
     }
 }
 
+/// Fails unless `logDirectory` holds a log. For commands that read one, or rebuild projections
+/// from one: a mistyped `--data` must not pass for an empty log, nor leave a new one behind.
+func requireLog(_ logDirectory: String) throws(MissingLog) {
+    let hasSegment = (try? File.list(logDirectory).contains { SegmentName.base(of: $0) != nil }) ?? false
+    guard hasSegment else { throw MissingLog(directory: logDirectory) }
+}
+
+/// A command that reads a log was pointed at a directory without one; exits with status 66 (EX_NOINPUT).
+struct MissingLog: Error, CustomStringConvertible {
+    var directory: String
+    var description: String {
+        "no log in \(directory): --data (or TAPE_DATA) must name a Tape data directory; `tape serve` and `tape import` create one"
+    }
+}
+
 /// A mistake in how the command was called; exits with status 64 (EX_USAGE).
 struct UsageError: Error, CustomStringConvertible {
     var description: String

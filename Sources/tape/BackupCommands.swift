@@ -18,9 +18,7 @@ enum BackupCommands {
         guard let destination = args.string("to") else { throw UsageError("tape backup needs --to DEST, a new or empty directory") }
         try args.rejectUnknown()
         let logDirectory = data + "/log"
-        guard File.exists(logDirectory), try File.list(logDirectory).contains(where: { SegmentName.base(of: $0) != nil }) else {
-            throw BackupError("no log in \(logDirectory): --data must name a Tape data directory")
-        }
+        try requireLog(logDirectory)
         if File.exists(destination), case let entries = try File.list(destination), !entries.isEmpty {
             throw BackupError("\(destination) is not empty (\(entries.count) entries, e.g. \(entries.sorted()[0])): back up into a new or empty directory")
         }

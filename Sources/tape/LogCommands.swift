@@ -6,6 +6,7 @@ enum LogCommands {
     static func verify(_ args: inout Arguments) throws -> Int32 {
         let dir = args.dataDirectory() + "/log"
         try args.rejectUnknown()
+        try requireLog(dir)
         let report = try LogInspector.verify(directory: dir)
         let s = report.statistics
         print("verified \(dir): \(s.segments) segments, \(s.batches) batches, \(s.events) events, offsets \(range(s))")
@@ -25,6 +26,7 @@ enum LogCommands {
         let limit = Int(try args.integer("limit", range: 1...Int64(Int.max)) ?? Int64(Int.max))
         let types = try ReplayCommand.eventTypes(args.string("type"))
         try args.rejectUnknown()
+        try requireLog(dir)
         let reader = try LogReader(directory: dir)
         var json = JSONText(capacity: 1 << 16)
         var written = 0
@@ -44,6 +46,7 @@ enum LogCommands {
         let dir = args.dataDirectory() + "/log"
         let asJSON = args.flag("json")
         try args.rejectUnknown()
+        try requireLog(dir)
         let s = try LogInspector.statistics(directory: dir)
         if asJSON {
             print(s.json)

@@ -20,6 +20,7 @@ enum RebuildCommand {
         let key = args.string("admin-key") ?? ProcessInfo.processInfo.environment["TAPE_ADMIN_KEY"]
         try args.rejectUnknown()
         if let server { return try remote(names, isDiff: isDiff, client: ServerClient(baseURL: server, apiKey: key)) }
+        try requireLog(data + "/log")
 
         let log: EventLog
         do {

@@ -35,6 +35,7 @@ enum ReplayCommand {
             throw UsageError("--speed is a positive number (1 = as it happened) or max, got '\(speedText)'")
         }
         try args.rejectUnknown()
+        try requireLog(dir)
 
         let replay = LogReplay(from: from, fromOffset: fromOffset, to: to, tokens: tokens, types: types,
                                format: format == "csv" ? .csv : .ndjson)

@@ -82,6 +82,9 @@ func run(_ argv: [String]) -> Int32 {
     } catch let error as UsageError {
         printError("tape: \(error)\n\n\(usage)")
         return 64
+    } catch let error as MissingLog {
+        printError("tape: \(error)")
+        return 66
     } catch let error as InstrumentCSVError {
         printError("tape: \(error)")
         return 65

@@ -42,4 +42,14 @@ import TapeTestSupport
         #expect(run.output.hasPrefix("tape: " + message), "\(run.output)")
         #expect(!FileManager.default.fileExists(atPath: untouched))
     }
+
+    @Test(arguments: [["verify"], ["dump"], ["log", "stats"], ["replay"], ["rebuild"], ["rebuild", "--diff"],
+                      ["audit", "alerts"], ["audit", "alert", "1"], ["backup", "--to", "/nonexistent/tape-backup"]])
+    func aCommandThatReadsALogRefusesADirectoryWithoutOneAndCreatesNothing(arguments: [String]) throws {
+        let run = try runTape(arguments + ["--data", untouched])
+        #expect(run.status == 66, "\(run.output)")
+        #expect(run.output.hasPrefix("tape: no log in \(untouched)/log: --data (or TAPE_DATA) must name a Tape data directory"),
+                "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: untouched))
+    }
 }
