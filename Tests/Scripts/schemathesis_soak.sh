@@ -38,5 +38,13 @@ echo "soak: schemathesis against $URL for at most $SECONDS_BUDGET s"
 # exceptions (in schemathesis 4.x a check named on the command line wins over the config file for every operation).
 TAPE_KEY="$KEY" schemathesis run "$URL/openapi.json" -w 1 --max-time "$SECONDS_BUDGET" --no-color
 status=$?
-kill -0 "$SERVER" 2>/dev/null || { echo "soak: tape serve died during the run:"; tail -n 20 "$OUT"; status=1; }
+if ! kill -0 "$SERVER" 2>/dev/null; then
+    # Keep the whole server output (the data directory goes) and show where it crashed: the runtime's
+    # message and the crashed thread's frames come before the register dump at the end.
+    KEPT="${TMPDIR:-/tmp}/tape-schemathesis-serve-$$.log"
+    cp "$OUT" "$KEPT"
+    echo "soak: tape serve died during the run; its whole output is in $KEPT. The crash:"
+    grep -n -m 1 -A 40 -E "Fatal error|Program crashed|crashed:" "$KEPT" || tail -n 40 "$KEPT"
+    status=1
+fi
 exit $status
