@@ -60,10 +60,12 @@ extension TapeServer {
         }
         router.on(.patch, "/alerts/{id}", deferred: { [unowned self] request, context, reply in
             self.command(reply) { () throws(HTTPError) -> HTTPResponse in
-                let record = try self.changeableAlert(context, caller: try self.caller(of: request))
+                let record = try self.visibleAlert(context, caller: try self.caller(of: request))
                 let body = try JSONBody(request)
                 try body.rejectUnknown(Self.alertFields)
+                // A bad body is a 400 or 422 whatever the alert's state: checked against its last rule, before the 410.
                 let rule = try self.rule(from: body, base: record.rule)
+                try Self.requireNotDeleted(record)
                 let version = self.nextVersion(of: record)
                 let (offset, time) = try self.appendAlertEvent(.alertUpdated(AlertChange(alertID: record.alertID, userID: record.userID,
                                                                                          version: version, rule: rule)))
@@ -74,7 +76,8 @@ extension TapeServer {
         })
         router.on(.delete, "/alerts/{id}", deferred: { [unowned self] request, context, reply in
             self.command(reply) { () throws(HTTPError) -> HTTPResponse in
-                let record = try self.changeableAlert(context, caller: try self.caller(of: request))
+                let record = try self.visibleAlert(context, caller: try self.caller(of: request))
+                try Self.requireNotDeleted(record)
                 let version = self.nextVersion(of: record)
                 let (offset, time) = try self.appendAlertEvent(.alertDeleted(AlertDeleted(alertID: record.alertID, version: version)))
                 var deleted = record
@@ -139,13 +142,11 @@ extension TapeServer {
         return record
     }
 
-    /// A visible alert that is not deleted (410 if it is).
-    private func changeableAlert(_ context: RequestContext, caller: Caller) throws(HTTPError) -> AlertRecord {
-        let record = try visibleAlert(context, caller: caller)
+    /// A deleted alert cannot change any more: 410.
+    private static func requireNotDeleted(_ record: AlertRecord) throws(HTTPError) {
         guard !record.isDeleted else {
             throw HTTPError(HTTPStatus(rawValue: 410), code: "deleted", message: "alert \(record.alertID) was deleted at offset \(record.current.offset)")
         }
-        return record
     }
 
     /// Whose alert a POST creates: the caller's, or with `user_id` (admins only) that user's.

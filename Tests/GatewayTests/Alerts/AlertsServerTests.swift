@@ -120,6 +120,9 @@ private final class PushRecorder: Sendable {
         #expect(try f.send("GET", "/alerts", key: f.alice.key).body["total"] as? Int == 0)
         #expect(try f.send("GET", "/alerts/\(id)", key: f.alice.key).body["deleted"] as? Bool == true)
         #expect(try f.send("PATCH", "/alerts/\(id)", key: f.alice.key, body: #"{"price":99}"#).status == 410)
+        // A bad body is refused as such even on a deleted alert: the request is wrong before the alert's state matters.
+        #expect(try f.send("PATCH", "/alerts/\(id)", key: f.alice.key, body: #"{"token":4294967296}"#).status == 400)
+        #expect(try f.send("PATCH", "/alerts/\(id)", key: f.alice.key, body: #"{"colour":"red"}"#).status == 400)
         #expect(try f.send("DELETE", "/alerts/\(id)", key: f.alice.key).status == 410)
 
         // Every change is an event in the log, with the version it made.
