@@ -30,7 +30,7 @@ extension EventLog {
     }
 
     /// Segment base offsets in the directory, ascending.
-    static func segmentBases(in directory: String) throws -> [UInt64] {
+    public static func segmentBases(in directory: String) throws -> [UInt64] {
         try File.list(directory).compactMap(SegmentName.base(of:)).sorted()
     }
 

@@ -77,8 +77,7 @@ struct Arguments {
 /// Fails unless `logDirectory` holds a log. For commands that read one, or rebuild projections
 /// from one: a mistyped `--data` must not pass for an empty log, nor leave a new one behind.
 func requireLog(_ logDirectory: String) throws(MissingLog) {
-    let hasSegment = (try? File.list(logDirectory).contains { SegmentName.base(of: $0) != nil }) ?? false
-    guard hasSegment else { throw MissingLog(directory: logDirectory) }
+    guard let bases = try? EventLog.segmentBases(in: logDirectory), !bases.isEmpty else { throw MissingLog(directory: logDirectory) }
 }
 
 /// A command that reads a log was pointed at a directory without one; exits with status 66 (EX_NOINPUT).
