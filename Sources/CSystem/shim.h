@@ -22,3 +22,6 @@ extern void *memmem(const void *haystack, size_t haystacklen, const void *needle
 /* gettid(2), a GNU extension: a thread's own nice value is set through its task id. */
 #include <sys/types.h>
 extern pid_t gettid(void);
+
+/* malloc_trim(3), a glibc extension: the server hands freed heap back after a projection rebuild. */
+#include <malloc.h>

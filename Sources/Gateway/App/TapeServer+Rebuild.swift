@@ -67,6 +67,7 @@ extension TapeServer {
         let thread = Thread {
             nameCurrentThread("rebuild-" + name)
             let status = rebuild.run()
+            releaseFreedMemory()
             if let error = status.error {
                 FileHandle.standardError.write(Data("tape: rebuild of \(name) failed: \(error)\n".utf8))
             }
