@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs schemathesis (every check, as schemathesis.toml enables them) against a fresh `tape serve --demo` on a temporary data directory, then stops
-# the server and removes the directory. Used by `make soak`; exits with schemathesis's status.
+# the server and removes the directory. Used by `make soak`; exits with schemathesis's status, or 1 when the server
+# died: its output is kept in ${TMPDIR:-/tmp}/tape-schemathesis-serve-PID.log and, where the system writes core files
+# into the working directory, its core beside it (.core) with the crashed thread's stack printed by gdb.
 #   TAPE_BIN                   the tape executable (default .build/release/tape)
 #   TAPE_SCHEMATHESIS_SECONDS  schemathesis's time budget (default 600)
 set -u
@@ -20,7 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$TAPE_BIN" serve --demo --data "$DATA/data" --port 0 >"$OUT" 2>&1 &
+# The server runs in $DATA with core dumps on: should it crash, gdb reads the whole stack from the core (the
+# runtime's own backtrace stops at the first function without a frame pointer).
+case "$TAPE_BIN" in /*) ;; *) TAPE_BIN="$PWD/$TAPE_BIN" ;; esac
+(cd "$DATA" && ulimit -c unlimited 2>/dev/null; exec "$TAPE_BIN" serve --demo --data "$DATA/data" --port 0) >"$OUT" 2>&1 &
 SERVER=$!
 
 # Wait (at most 120 s) for the banner with the port and the admin key, instead of sleeping a fixed time.
@@ -45,6 +50,12 @@ if ! kill -0 "$SERVER" 2>/dev/null; then
     cp "$OUT" "$KEPT"
     echo "soak: tape serve died during the run; its whole output is in $KEPT. The crash:"
     grep -n -m 1 -A 40 -E "Fatal error|Program crashed|crashed:" "$KEPT" || tail -n 40 "$KEPT"
+    for core in "$DATA"/core*; do
+        [ -f "$core" ] || continue
+        mv "$core" "$KEPT.core"
+        echo "soak: its core dump is $KEPT.core; the crashed thread's stack:"
+        command -v gdb >/dev/null && gdb -batch -ex "bt 60" "$TAPE_BIN" "$KEPT.core" 2>/dev/null | grep "^#"
+    done
     status=1
 fi
 exit $status
