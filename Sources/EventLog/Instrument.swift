@@ -31,4 +31,9 @@ public struct Instrument: Hashable, Sendable {
         self.segment = segment
         self.exchange = exchange
     }
+
+    /// Strikes and tick sizes are below this many currency units (a billion). Imports and the
+    /// instrument endpoints refuse larger ones; readers of a log written before that rule (or
+    /// damaged) treat a larger one as absent instead of computing with it.
+    public static let amountLimit = 1e9
 }

@@ -131,6 +131,12 @@ import Testing
         #expect(listed.body["first_offset"] as? Int == 0)
         #expect(try send(port, "POST", "/instruments", key: admin, body: infy).status == 409)
         #expect(try send(port, "POST", "/instruments", key: admin, body: #"{"tradingsymbol":"X"}"#).status == 400)
+        // A tick size or strike of a billion or more is refused (1e300 once crashed the server on `/udf/symbols`).
+        let huge = try send(port, "POST", "/instruments", key: admin,
+                            body: #"{"instrument_token":7,"tradingsymbol":"X","exchange":"NSE","tick_size":1e300}"#)
+        #expect(huge.status == 400)
+        #expect((huge.body["error"] as? [String: Any])?["message"] as? String == "tick_size must be a number from 0 to below 1000000000")
+        #expect(try send(port, "PATCH", "/instruments/408065", key: admin, body: #"{"strike":-1}"#).status == 400)
 
         let patched = try send(port, "PATCH", "/instruments/408065", key: admin, body: #"{"name":"INFOSYS LTD","lot_size":5}"#)
         #expect(patched.status == 200)
@@ -147,12 +153,15 @@ import Testing
         408065,1594,INFY,"INFOSYS",0,,0,0.05,1,EQ,NSE,NSE
         nope,1,BAD,"BAD",0,,0,0.05,1,EQ,NSE,NSE
         884737,3456,TATAMOTORS,"TATA MOTORS",0,,0,0.05,1,EQ,NSE,NSE
+        5,5,HUGE,"HUGE",0,,0,1e300,1,EQ,NSE,NSE
 
         """
         let imported = try send(port, "POST", "/instruments/import", key: admin, body: csv)
         #expect(imported.status == 200)
         #expect(imported.body["listed"] as? Int == 2)
-        #expect((imported.body["rejected"] as? [[String: Any]])?.first?["line"] as? Int == 3)
+        let rejected = imported.body["rejected"] as? [[String: Any]] ?? []
+        #expect(rejected.map { $0["line"] as? Int } == [3, 5])
+        #expect(rejected.last?["error"] as? String == "line 5: tick_size 1e300 is too large: it must be below 1000000000")
         #expect(try get(port, "/instruments/list").body["total"] as? Int == 2)
         #expect(try send(port, "POST", "/instruments/import", key: admin, body: csv).body["unchanged"] as? Int == 2)
         #expect(server.stop(SIGTERM) == 0)

@@ -95,6 +95,8 @@ struct KiteInstrumentCSVTests {
         ("7,1,X,\"X\",0,,0,0.05,-25,EQ,NSE,NSE", .negativeValue(column: "lot_size", value: "-25")),
         ("7,1,X,\"X\",0,,abc,0.05,1,EQ,NSE,NSE", .badNumber(column: "strike", value: "abc")),
         ("7,1,X,\"X\",0,,nan,0.05,1,EQ,NSE,NSE", .badNumber(column: "strike", value: "nan")),
+        ("7,1,X,\"X\",0,,1e300,0.05,1,CE,NFO-OPT,NFO", .tooLarge(column: "strike", value: "1e300")),
+        ("7,1,X,\"X\",0,,0,1000000000,1,EQ,NSE,NSE", .tooLarge(column: "tick_size", value: "1000000000")),
         ("7,1,,\"X\",0,,0,0.05,1,EQ,NSE,NSE", .missingValue(column: "tradingsymbol")),
         ("7,1,X,\"X\",0,,0,0.05,1,EQ,NSE", .wrongFieldCount(expected: 12, found: 11)),
         ("7,1,X,\"X\" LTD,0,,0,0.05,1,EQ,NSE,NSE", .malformedQuotes),

@@ -253,9 +253,10 @@ public struct UDFAPI: Sendable {
         }
     }
 
-    /// `pricescale` and `minmov` so that minmov / pricescale is the tick size (0.05 → 100, 5).
+    /// `pricescale` and `minmov` so that minmov / pricescale is the tick size (0.05 → 100, 5);
+    /// 100 and 1 for a tick size that is not a positive amount below `Instrument.amountLimit`.
     static func priceFormat(tickSize: Double) -> (pricescale: Int, minmov: Int) {
-        guard tickSize > 0, tickSize.isFinite else { return (100, 1) }
+        guard tickSize > 0, tickSize < Instrument.amountLimit else { return (100, 1) }
         var pricescale = 1
         while pricescale < 10_000_000, abs((tickSize * Double(pricescale)).rounded() - tickSize * Double(pricescale)) > 1e-9 {
             pricescale *= 10

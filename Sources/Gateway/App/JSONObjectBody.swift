@@ -63,6 +63,16 @@ struct JSONObjectBody {
         return number.doubleValue
     }
 
+    /// The field as an amount of currency (a strike, a tick size): from 0 to below
+    /// `Instrument.amountLimit`; nil when absent.
+    func amount(_ name: String) throws(HTTPError) -> Double? {
+        guard let number = try number(name) else { return nil }
+        guard number >= 0, number < Instrument.amountLimit else {
+            throw HTTPError.invalidParameter(name, "\(name) must be a number from 0 to below 1000000000")
+        }
+        return number
+    }
+
     /// The field as a whole number from 0 to 4294967295, nil when absent.
     func uint32(_ name: String) throws(HTTPError) -> UInt32? {
         guard let number = try number(name) else { return nil }

@@ -141,7 +141,7 @@ extension TapeServer {
         return Instrument(
             token: token, exchangeToken: try body.uint32("exchange_token") ?? base?.exchangeToken ?? token >> 8,
             tradingSymbol: symbol, name: try body.string("name") ?? base?.name ?? "", expiry: expiry,
-            strike: try body.number("strike") ?? base?.strike ?? 0, tickSize: try body.number("tick_size") ?? base?.tickSize ?? 0.05,
+            strike: try body.amount("strike") ?? base?.strike ?? 0, tickSize: try body.amount("tick_size") ?? base?.tickSize ?? 0.05,
             lotSize: try body.uint32("lot_size") ?? base?.lotSize ?? 1, instrumentType: try body.string("instrument_type") ?? base?.instrumentType ?? "EQ",
             segment: try body.string("segment") ?? base?.segment ?? exchange, exchange: exchange)
     }

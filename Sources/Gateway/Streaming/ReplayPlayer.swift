@@ -44,7 +44,8 @@ struct ReplayPlayer {
         pace = ReplayPace(speed: request.speed)
         let nanos = Double(Self.batchWindow.components.attoseconds / 1_000_000_000)
             + Double(Self.batchWindow.components.seconds) * 1e9
-        window = request.speed.map { Int64(nanos * $0) }
+        // Any speed past about 10^11 has a window longer than the log's whole span: as good as no limit.
+        window = request.speed.map { Int64(min(nanos * $0, 9e18)) }
         batchBytes = min(Self.maxBatchBytes, socket.outbox.capacityBytes / 4)
     }
 

@@ -16,6 +16,8 @@ public struct InstrumentRowError: Error, Hashable, Sendable, CustomStringConvert
         case badDate(column: String, value: String)
         /// A quantity that cannot be negative is.
         case negativeValue(column: String, value: String)
+        /// A strike or tick size is not below `Instrument.amountLimit`.
+        case tooLarge(column: String, value: String)
         /// The bytes are not UTF-8.
         case invalidUTF8(column: String)
         /// An earlier row of the same file already has this token; the earlier row wins.
@@ -50,6 +52,8 @@ public struct InstrumentRowError: Error, Hashable, Sendable, CustomStringConvert
             "\(column) \"\(value)\" is not a YYYY-MM-DD date"
         case .negativeValue(let column, let value):
             "\(column) \(value) is negative"
+        case .tooLarge(let column, let value):
+            "\(column) \(value) is too large: it must be below 1000000000"
         case .invalidUTF8(let column):
             "\(column) is not valid UTF-8"
         case .duplicateToken(let token, let firstLine):

@@ -228,6 +228,7 @@ private struct FieldReader {
             throw rejection(.badNumber(column: column, value: value(bytes)))
         }
         if number < 0 { throw rejection(.negativeValue(column: column, value: value(bytes))) }
+        if number >= Instrument.amountLimit { throw rejection(.tooLarge(column: column, value: value(bytes))) }
         return number
     }
 

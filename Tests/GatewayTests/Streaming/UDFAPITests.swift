@@ -21,6 +21,27 @@ import Testing
         #expect(format.minmov == minmov)
     }
 
+    /// A tick size no import accepts any more, but an older log may hold: the default format, not a crash
+    /// (1e300 once trapped converting to Int and took the server down on `GET /udf/symbols`).
+    @Test(arguments: [1e300, 1e9, -0.05, 0, .nan, .infinity])
+    func aTickSizeThatIsNotAnAmountGetsTheDefaultFormat(tick: Double) {
+        let format = UDFAPI.priceFormat(tickSize: tick)
+        #expect(format.pricescale == 100)
+        #expect(format.minmov == 1)
+    }
+
+    /// An instrument that an older log holds with amounts no import accepts any more: its symbol still answers.
+    @Test func anInstrumentWithImpossibleAmountsFromAnOlderLogStillAnswers() throws {
+        let fixture = try StreamingFixture()
+        try fixture.server.log.append([Record(time: Timestamp.now(), event: .instrumentListed(Instrument(
+            token: 777, exchangeToken: 777, tradingSymbol: "OLDAMOUNTS", name: "Old", expiry: nil, strike: 1e300,
+            tickSize: 1e300, lotSize: 1, instrumentType: "CE", segment: "NFO-OPT", exchange: "NFO")))])
+        #expect(fixture.server.catalogRunner.waitUntilApplied(before: fixture.server.log.acceptedEnd, timeout: .seconds(10)))
+        let symbol = try #require(try Self.getAny(fixture, "/udf/symbols?symbol=NFO:OLDAMOUNTS") as? [String: Any])
+        #expect(symbol["pricescale"] as? Int == 100)
+        #expect(symbol["minmov"] as? Int == 1)
+    }
+
     @Test func configAndTimeAndSymbols() throws {
         let fixture = try StreamingFixture()
         let config = try #require(try Self.getAny(fixture, "/udf/config") as? [String: Any])

@@ -112,6 +112,17 @@ import Testing
             + fixture.appendTicks((0..<burst).map { UInt32(101 + $0 % 3) }, step: .zero)
     }
 
+    /// A speed far past any useful one (1e300 once overflowed the batching window and took the server
+    /// down): the replay runs as fast as "max", every tick once.
+    @Test func aHugeSpeedReplaysEveryTickAsFastAsMax() throws {
+        let fixture = try StreamingFixture()
+        let offsets = try fixture.appendTicks((0..<50).map { UInt32(101 + $0 % 4) })
+        let client = try fixture.connect()
+        try client.send(#"{"action":"replay","from_offset":\#(offsets[0]),"speed":1e300}"#)
+        _ = try Self.read(client, until: "replay_end")
+        #expect(client.ticks.map(\.offset) == offsets)
+    }
+
     @Test func pauseHoldsTheStreamAndResumeContinuesWithoutLossOrDuplicates() throws {
         let fixture = try StreamingFixture()
         let offsets = try Self.pacedThenBurst(fixture)

@@ -53,6 +53,17 @@ import Testing
         #expect(TickGenerator(instruments: [Self.liquid[3], instrument], seed: 9).walks[1].price == alone.price)
     }
 
+    /// Amounts no import accepts any more, but an older log may hold (a strike of 1e300 once trapped
+    /// converting the start price): the walk starts as for an option without a strike, on the default grid.
+    @Test func anOptionWithImpossibleAmountsStillWalks() {
+        let option = Instrument(token: 7, exchangeToken: 1, tradingSymbol: "X26DECCE", name: "X", expiry: nil, strike: 1e300,
+                                tickSize: 1e300, lotSize: 1, instrumentType: "CE", segment: "NFO-OPT", exchange: "NFO")
+        for tick in ticks(seed: 2, count: 200, instruments: [option]) {
+            #expect(tick.decimals == 2)
+            #expect((1...500 * 100 * 4).contains(tick.price))
+        }
+    }
+
     @Test func currencyFuturesTickOnTheirQuarterPaisaGrid() {
         let usdinr = TickerFixtures.instruments[1]
         for tick in ticks(seed: 1, count: 500, instruments: [usdinr]) {
