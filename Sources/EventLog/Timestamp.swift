@@ -68,8 +68,16 @@ public struct CalendarDay: RawRepresentable, Hashable, Comparable, Sendable, Cus
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    /// Midnight UTC at the start of this day.
-    public var start: Timestamp { Timestamp(nanoseconds: Int64(rawValue) * 86_400 * 1_000_000_000) }
+    /// Midnight UTC at the start of this day. A timestamp reaches from 1677 to 2262: a day outside
+    /// that range starts at the first or last whole day inside it (an expiry imported as 9999-12-31
+    /// once overflowed here and crashed the server showing it).
+    public var start: Timestamp {
+        let days = Int64(min(max(rawValue, -Self.timestampDays), Self.timestampDays))
+        return Timestamp(nanoseconds: days * 86_400 * 1_000_000_000)
+    }
+
+    /// Whole days either side of 1970-01-01 that a `Timestamp` holds.
+    static let timestampDays: Int32 = 106_751
 
     public static func < (a: CalendarDay, b: CalendarDay) -> Bool { a.rawValue < b.rawValue }
 

@@ -13,6 +13,15 @@ import Testing
         #expect(Timestamp(rawValue: .min).iso8601.hasPrefix("1677-09-21T"))
     }
 
+    /// Any calendar day has a start: one outside the timestamps' range starts at the nearest whole day inside it.
+    @Test func everyDayStartsWithinTheTimestampRange() throws {
+        #expect(try #require(CalendarDay(iso: "2025-11-28")).start == Timestamp(rawValue: 1_764_288_000_000_000_000))
+        #expect(try #require(CalendarDay(iso: "9999-12-31")).start.iso8601 == "2262-04-11T00:00:00.000Z")
+        #expect(try #require(CalendarDay(iso: "0001-01-01")).start.iso8601 == "1677-09-22T00:00:00.000Z")
+        #expect(CalendarDay(rawValue: .max).start == CalendarDay(rawValue: 106_751).start)
+        #expect(CalendarDay(rawValue: .min).start == CalendarDay(rawValue: -106_751).start)
+    }
+
     @Test(arguments: [
         ("2025-11-28", 1_764_288_000_000_000_000),
         ("2025-11-28T03:20", 1_764_300_000_000_000_000),

@@ -30,16 +30,21 @@ import Testing
         #expect(format.minmov == 1)
     }
 
-    /// An instrument that an older log holds with amounts no import accepts any more: its symbol still answers.
-    @Test func anInstrumentWithImpossibleAmountsFromAnOlderLogStillAnswers() throws {
+    /// An instrument that an older log holds with amounts no import accepts any more, and an expiry past
+    /// what a timestamp holds: its symbol and marks still answer.
+    @Test func anInstrumentWithImpossibleFieldsFromAnOlderLogStillAnswers() throws {
         let fixture = try StreamingFixture()
         try fixture.server.log.append([Record(time: Timestamp.now(), event: .instrumentListed(Instrument(
-            token: 777, exchangeToken: 777, tradingSymbol: "OLDAMOUNTS", name: "Old", expiry: nil, strike: 1e300,
+            token: 777, exchangeToken: 777, tradingSymbol: "OLDAMOUNTS", name: "Old", expiry: CalendarDay(iso: "9999-12-31"), strike: 1e300,
             tickSize: 1e300, lotSize: 1, instrumentType: "CE", segment: "NFO-OPT", exchange: "NFO")))])
         #expect(fixture.server.catalogRunner.waitUntilApplied(before: fixture.server.log.acceptedEnd, timeout: .seconds(10)))
         let symbol = try #require(try Self.getAny(fixture, "/udf/symbols?symbol=NFO:OLDAMOUNTS") as? [String: Any])
         #expect(symbol["pricescale"] as? Int == 100)
         #expect(symbol["minmov"] as? Int == 1)
+        // An expiry past 2262 (also once a crash) shows as the last day a timestamp holds, 2262-04-11.
+        #expect(symbol["expiration_date"] as? Int == 9_223_286_400)
+        let marks = try #require(try Self.getAny(fixture, "/udf/timescale_marks?symbol=NFO:OLDAMOUNTS") as? [[String: Any]])
+        #expect(marks.contains { $0["time"] as? Int == 9_223_286_400 })
     }
 
     @Test func configAndTimeAndSymbols() throws {
