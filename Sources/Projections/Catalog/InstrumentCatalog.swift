@@ -43,16 +43,21 @@ public final class InstrumentCatalog: Projection, @unchecked Sendable {
     }
     private let published: Mutex<Published>
     private let retainedSnapshots: Int
+    private let pinnedSnapshots: Int
     private let cursorLifetime: Duration
     private let clock: @Sendable () -> Timestamp
 
     /// - Parameters:
     ///   - retainedSnapshots: the newest snapshots kept for cursors, whatever their age.
+    ///   - pinnedSnapshots: at most this many older ones are kept for cursors, those with the most
+    ///     recently issued cursor first. Each holds the whole catalog: without a bound, readers paging
+    ///     through a catalog that changed twice a second held 3.6 GB after two minutes.
     ///   - cursorLifetime: older snapshots are kept while a cursor into them was issued this recently.
     ///   - clock: used only to age cursors, never by the fold.
-    public init(retainedSnapshots: Int = 8, cursorLifetime: Duration = .seconds(300),
+    public init(retainedSnapshots: Int = 8, pinnedSnapshots: Int = 8, cursorLifetime: Duration = .seconds(300),
                 clock: @escaping @Sendable () -> Timestamp = ProjectionRunner.systemClock) {
         self.retainedSnapshots = max(1, retainedSnapshots)
+        self.pinnedSnapshots = max(0, pinnedSnapshots)
         self.cursorLifetime = cursorLifetime
         self.clock = clock
         let empty = CatalogSnapshot(asOfOffset: 0, index: CatalogIndex(
@@ -213,15 +218,16 @@ public final class InstrumentCatalog: Projection, @unchecked Sendable {
         }
     }
 
+    /// Keeps the newest `retainedSnapshots`, and of the older ones those with a cursor issued within
+    /// `cursorLifetime`, at most `pinnedSnapshots` of them (the most recently issued).
     private func prune(_ history: inout [(snapshot: CatalogSnapshot, lastIssued: Timestamp?)], now: Timestamp) {
         let keepNewestFrom = history.count - retainedSnapshots
         let lifetime = cursorLifetime.components.seconds * 1_000_000_000 + cursorLifetime.components.attoseconds / 1_000_000_000
-        var kept: [(snapshot: CatalogSnapshot, lastIssued: Timestamp?)] = []
-        for (i, entry) in history.enumerated() {
-            let isRecent = entry.lastIssued.map { now.rawValue - $0.rawValue <= lifetime } ?? false
-            if i >= keepNewestFrom || isRecent { kept.append(entry) }
-        }
-        history = kept
+        let pinned = Set(history.indices
+            .filter { $0 < keepNewestFrom && history[$0].lastIssued.map { now.rawValue - $0.rawValue <= lifetime } == true }
+            .sorted { history[$0].lastIssued!.rawValue > history[$1].lastIssued!.rawValue }
+            .prefix(pinnedSnapshots))
+        history = history.indices.filter { $0 >= keepNewestFrom || pinned.contains($0) }.map { history[$0] }
     }
 
     public func contentHash() -> String {
@@ -285,7 +291,9 @@ public final class InstrumentCatalog: Projection, @unchecked Sendable {
                 state.history[i].lastIssued = now
             } else {
                 // Pruned while this page was being read: keep it, the cursor just handed out needs it.
-                state.history.append((snapshot, now))
+                let at = state.history.firstIndex { $0.snapshot.asOfOffset > snapshot.asOfOffset } ?? state.history.endIndex
+                state.history.insert((snapshot, now), at: at)
+                prune(&state.history, now: now)
             }
         }
     }

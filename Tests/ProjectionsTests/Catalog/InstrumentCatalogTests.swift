@@ -135,6 +135,27 @@ import Testing
         #expect(throws: CatalogError.expiredCursor(asOfOffset: 10)) { try catalog.page(after: cursor, limit: 3) }
     }
 
+    /// Each snapshot holds the whole catalog: only so many older ones stay pinned by cursors, those
+    /// whose cursor was issued most recently.
+    @Test func atMostThePinnedLimitOfOlderSnapshotsOutliveTheHistory() throws {
+        let clock = ManualClock()
+        let catalog = InstrumentCatalog(retainedSnapshots: 1, pinnedSnapshots: 2, clock: { clock.read() })
+        try catalog.applyAndPublish((1...10).map { .instrumentListed(F.instrument(token: $0, symbol: "S\($0)", name: "N")) }, from: 0)
+        // A cursor into each of four successive snapshots, one a second; then the catalog moves on.
+        var cursors: [String] = []
+        for offset in 10..<14 as Range<UInt64> {
+            cursors.append(try #require(try catalog.page(limit: 3).nextCursor))
+            clock.advance(seconds: 1)
+            try catalog.applyAndPublish([.tick(Tick(token: 1, price: 1, volume: 1))], from: offset)
+        }
+        // All four cursors are minutes from expiring, but only the snapshots of the newest two (as of offsets 12
+        // and 13) are kept besides the current one: those of 10 and 11 are gone.
+        #expect(throws: CatalogError.expiredCursor(asOfOffset: 10)) { try catalog.page(after: cursors[0], limit: 3) }
+        #expect(throws: CatalogError.expiredCursor(asOfOffset: 11)) { try catalog.page(after: cursors[1], limit: 3) }
+        #expect(try catalog.page(after: cursors[2], limit: 3).instruments.count == 3)
+        #expect(try catalog.page(after: cursors[3], limit: 3).instruments.count == 3)
+    }
+
     @Test func aCursorRoundTripsThroughItsText() throws {
         let cursor = CatalogCursor(asOfOffset: 123_456_789, tradingSymbol: "NIFTY26DEC24000CE", token: 0xABCDEF)
         let text = cursor.encoded()
