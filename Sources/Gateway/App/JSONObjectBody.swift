@@ -68,7 +68,7 @@ struct JSONObjectBody {
     func amount(_ name: String) throws(HTTPError) -> Double? {
         guard let number = try number(name) else { return nil }
         guard number >= 0, number < Instrument.amountLimit else {
-            throw HTTPError.invalidParameter(name, "\(name) must be a number from 0 to below 1000000000")
+            throw HTTPError.invalidParameter(name, "\(name) must be a number from 0 to below \(Int(Instrument.amountLimit))")
         }
         return number
     }

@@ -1,3 +1,5 @@
+import EventLog
+
 /// The OpenAPI description of the catalog commands: `POST /instruments`, `PATCH` and `DELETE /instruments/{token}`,
 /// and `POST /instruments/import` (`TapeServer+Instruments.swift`). All need the admin key, checked first.
 extension TapeServer {
@@ -12,8 +14,8 @@ extension TapeServer {
             "tradingsymbol":{"type":"string","minLength":1},
             "name":{"type":"string","default":""},
             "expiry":{"type":["string","null"],"format":"date","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","default":null},
-            "strike":{"type":"number","minimum":0,"exclusiveMaximum":1000000000,"default":0},
-            "tick_size":{"type":"number","minimum":0,"exclusiveMaximum":1000000000,"default":0.05},
+            "strike":{"type":"number","minimum":0,"exclusiveMaximum":\(Int(Instrument.amountLimit)),"default":0},
+            "tick_size":{"type":"number","minimum":0,"exclusiveMaximum":\(Int(Instrument.amountLimit)),"default":0.05},
             "lot_size":\(uint32.dropLast()),"default":1},
             "instrument_type":{"type":"string","default":"EQ"},
             "segment":{"type":"string","description":"Default: the exchange."},

@@ -1,3 +1,5 @@
+import EventLog
+
 /// Why one row of an instrument master was rejected; the other rows still count.
 public struct InstrumentRowError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong with the row; columns are named as in the file's header.
@@ -53,7 +55,7 @@ public struct InstrumentRowError: Error, Hashable, Sendable, CustomStringConvert
         case .negativeValue(let column, let value):
             "\(column) \(value) is negative"
         case .tooLarge(let column, let value):
-            "\(column) \(value) is too large: it must be below 1000000000"
+            "\(column) \(value) is too large: it must be below \(Int(Instrument.amountLimit))"
         case .invalidUTF8(let column):
             "\(column) is not valid UTF-8"
         case .duplicateToken(let token, let firstLine):
