@@ -11,10 +11,10 @@ import TapeTestSupport
 
     /// Requests for the real routes, reads and writes, so mutations reach the handlers behind the parser.
     static let requestSeeds: [[UInt8]] = [
-        "GET /instruments?exchange=NSE&limit=5&q=SYM HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /instruments/list?exchange=NSE&limit=5&q=SYM HTTP/1.1\r\nHost: a\r\n\r\n",
         "GET /instruments/101 HTTP/1.1\r\nHost: a\r\nX-API-Key: \(adminKey)\r\n\r\n",
         "GET /quotes?tokens=101,102 HTTP/1.1\r\nHost: a\r\n\r\n",
-        "GET /candles/101?interval=1m&from=1764300000&to=1764400000 HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /candles?token=101&resolution=1m&from=1764300000&to=1764400000 HTTP/1.1\r\nHost: a\r\n\r\n",
         "GET /udf/history?symbol=SYM101&resolution=5&from=1764300000&to=1764400000 HTTP/1.1\r\nHost: a\r\n\r\n",
         "POST /ticks HTTP/1.1\r\nHost: a\r\nX-API-Key: \(adminKey)\r\nContent-Type: application/json\r\nContent-Length: 38\r\n\r\n[{\"token\":101,\"price\":10.5,\"volume\":1}]",
         "POST /alerts HTTP/1.1\r\nHost: a\r\nX-API-Key: \(adminKey)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2a\r\n{\"token\":101,\"condition\":\"price_above\",\"pr\r\n10\r\nice\":11,\"x\":null}\r\n0\r\n\r\n",
