@@ -36,4 +36,8 @@ public struct Instrument: Hashable, Sendable {
     /// instrument endpoints refuse larger ones; readers of a log written before that rule (or
     /// damaged) treat a larger one as absent instead of computing with it.
     public static let amountLimit = 1e9
+
+    /// Whether a strike or tick size is one to compute with: positive and below `amountLimit`
+    /// (false for NaN and infinities too).
+    public static func isUsableAmount(_ value: Double) -> Bool { value > 0 && value < amountLimit }
 }

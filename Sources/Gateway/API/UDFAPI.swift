@@ -254,9 +254,9 @@ public struct UDFAPI: Sendable {
     }
 
     /// `pricescale` and `minmov` so that minmov / pricescale is the tick size (0.05 → 100, 5);
-    /// 100 and 1 for a tick size that is not a positive amount below `Instrument.amountLimit`.
+    /// 100 and 1 for a tick size that is not `Instrument.isUsableAmount`.
     static func priceFormat(tickSize: Double) -> (pricescale: Int, minmov: Int) {
-        guard tickSize > 0, tickSize < Instrument.amountLimit else { return (100, 1) }
+        guard Instrument.isUsableAmount(tickSize) else { return (100, 1) }
         var pricescale = 1
         while pricescale < 10_000_000, abs((tickSize * Double(pricescale)).rounded() - tickSize * Double(pricescale)) > 1e-9 {
             pricescale *= 10

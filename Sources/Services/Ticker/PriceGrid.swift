@@ -24,7 +24,7 @@ public struct PriceGrid: Hashable, Sendable {
 
     /// The grid of an instrument with this tick size (in currency units).
     public init(tickSize: Double) {
-        guard tickSize.isFinite, tickSize > 0, tickSize < Instrument.amountLimit else {
+        guard Instrument.isUsableAmount(tickSize) else {
             self.init(decimals: Self.minimumDecimals, tick: 1)
             return
         }

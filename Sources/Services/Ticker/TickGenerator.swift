@@ -77,8 +77,7 @@ public struct TickGenerator: Sendable {
         let start: Double = if instrument.segment == "INDICES" {
             logUniform(5_000, 80_000)
         } else if isOption {
-            instrument.strike > 0 && instrument.strike < Instrument.amountLimit
-                ? instrument.strike * logUniform(0.002, 0.06) : logUniform(1, 500)
+            Instrument.isUsableAmount(instrument.strike) ? instrument.strike * logUniform(0.002, 0.06) : logUniform(1, 500)
         } else if instrument.exchange == "CDS" || instrument.exchange == "BCD" {
             logUniform(55, 115)
         } else {
